@@ -1,0 +1,83 @@
+"""Plain values the policy engine takes and returns. No I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class Category(StrEnum):
+    MARKETING = "marketing"
+    TRANSACTIONAL = "transactional"
+    SECURITY = "security"
+    MANDATORY = "mandatory"
+
+
+class Measure(StrEnum):
+    """What the campaign author asks to measure."""
+
+    NONE = "none"
+    AGGREGATE = "aggregate"
+    INDIVIDUAL = "individual"
+
+
+class Mode(StrEnum):
+    """What a single recipient's message actually carries."""
+
+    NONE = "none"
+    AGGREGATE = "aggregate"
+    PERSONAL = "personal"
+
+
+class Purpose(StrEnum):
+    NEWSLETTER = "newsletter"
+    TRACKING = "tracking"
+    PROFILING = "profiling"
+
+
+@dataclass(frozen=True, slots=True)
+class PurposeState:
+    """Derived state of one purpose: the latest ledger event decides."""
+
+    granted: bool
+    event_id: int | None = None
+    at: datetime | None = None
+    # An objection (R11 legacy regime, Art. 21) rather than a plain refusal.
+    objected: bool = False
+
+
+NO_ANSWER = PurposeState(granted=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentSnapshot:
+    """A recipient's consent at one instant, as the ledger derives it."""
+
+    newsletter: PurposeState = NO_ANSWER
+    tracking: PurposeState = NO_ANSWER
+    profiling: PurposeState = NO_ANSWER
+    subscribed: bool = True  # on the list being sent to (not unsubscribed, not bounced)
+    collected_at: datetime | None = None  # when the address was first collected (R11)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageContext:
+    category: Category
+    measure: Measure
+    profiling_requested: bool = False
+    # Recipients of this campaign that would fall into the aggregate cohort (law 3).
+    aggregate_cohort: int = 0
+    k_min: int = 10
+    at: datetime | None = None  # instant of the decision (render time or hit time)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    send: bool  # False: the recipient gets no message at all (no newsletter consent, unsubscribed)
+    open_mode: Mode
+    click_mode: Mode
+    basis: str  # consent:<event id> | exemption:<kind> | anonymous-aggregate | none
+    rule_id: str  # e.g. "IT-R4-aggregate"
+    reason: str  # one plain sentence for previews, reports and the footer
+    profile: str = ""
