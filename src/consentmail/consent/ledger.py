@@ -1,0 +1,166 @@
+"""The consent ledger: append-only events chained by hash, and the state derived from them.
+
+Every write goes through `record()`, which appends the event and updates the derived
+`consent_state` row in the same transaction, so state and proof never disagree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from consentmail.db.models import ConsentEvent, ConsentState, utcnow
+from consentmail.policy.types import Purpose
+
+ACTIONS = ("grant", "withdraw", "object", "expire")
+PURPOSES = tuple(p.value for p in Purpose)
+
+
+class LedgerError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    contact_id: int
+    purpose: str
+    action: str
+    at: datetime
+    source: str
+    method: str
+    notice_version: str = ""
+    notice_sha256: str = ""
+    evidence: dict | None = None
+    ip_truncated: str = ""
+
+
+def _iso(dt: datetime) -> str:
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def event_hash(prev_hash: str, ev: ConsentEvent) -> str:
+    """SHA-256 over the previous hash and this event's canonical JSON."""
+    body = {
+        "contact_id": ev.contact_id,
+        "purpose": ev.purpose,
+        "action": ev.action,
+        "at": _iso(ev.at),
+        "recorded_at": _iso(ev.recorded_at),
+        "source": ev.source,
+        "method": ev.method,
+        "notice_version": ev.notice_version,
+        "notice_sha256": ev.notice_sha256,
+        "evidence": ev.evidence or {},
+        "ip_truncated": ev.ip_truncated,
+    }
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+
+
+def _chain_head(session: Session) -> str:
+    if session.get_bind().dialect.name == "postgresql":
+        # One appender at a time across all processes, so the chain never forks.
+        session.execute(text("SELECT pg_advisory_xact_lock(724301)"))
+    last = session.scalar(select(ConsentEvent.hash).order_by(ConsentEvent.id.desc()).limit(1))
+    return last or ""
+
+
+def record(session: Session, events: Iterable[NewEvent]) -> list[ConsentEvent]:
+    """Append events (in order) and update the derived state. The caller commits."""
+    rows: list[ConsentEvent] = []
+    prev = None
+    for new in events:
+        if new.purpose not in PURPOSES:
+            raise LedgerError(f"unknown purpose {new.purpose!r}; expected one of {PURPOSES}")
+        if new.action not in ACTIONS:
+            raise LedgerError(f"unknown action {new.action!r}; expected one of {ACTIONS}")
+        if prev is None:
+            prev = _chain_head(session)
+        ev = ConsentEvent(
+            contact_id=new.contact_id,
+            purpose=new.purpose,
+            action=new.action,
+            at=new.at,
+            recorded_at=utcnow(),
+            source=new.source,
+            method=new.method,
+            notice_version=new.notice_version,
+            notice_sha256=new.notice_sha256,
+            evidence=new.evidence or {},
+            ip_truncated=new.ip_truncated,
+            prev_hash=prev,
+        )
+        ev.hash = event_hash(prev, ev)
+        prev = ev.hash
+        rows.append(ev)
+    if not rows:
+        return rows
+    session.add_all(rows)
+    session.flush()  # assigns ids, needed by the derived state
+    for ev in rows:
+        _apply(session, ev)
+    return rows
+
+
+def _apply(session: Session, ev: ConsentEvent) -> None:
+    state = session.get(ConsentState, (ev.contact_id, ev.purpose))
+    granted = ev.action == "grant"
+    if state is None:
+        session.add(
+            ConsentState(
+                contact_id=ev.contact_id,
+                purpose=ev.purpose,
+                granted=granted,
+                objected=ev.action == "object",
+                event_id=ev.id,
+                at=ev.at,
+            )
+        )
+    else:
+        state.granted = granted
+        state.objected = ev.action == "object"
+        state.event_id = ev.id
+        state.at = ev.at
+
+
+@dataclass(frozen=True, slots=True)
+class ChainCheck:
+    ok: bool
+    checked: int
+    first_broken_id: int | None = None
+    problem: str = ""
+
+
+def verify_chain(session: Session, batch: int = 5000) -> ChainCheck:
+    """Walk the ledger in id order and recompute every hash."""
+    prev = ""
+    checked = 0
+    last_id = 0
+    while True:
+        chunk = session.scalars(
+            select(ConsentEvent)
+            .where(ConsentEvent.id > last_id)
+            .order_by(ConsentEvent.id)
+            .limit(batch)
+        ).all()
+        if not chunk:
+            return ChainCheck(ok=True, checked=checked)
+        for ev in chunk:
+            if ev.prev_hash != prev:
+                return ChainCheck(
+                    False, checked, ev.id, "prev_hash does not match the record before"
+                )
+            if event_hash(prev, ev) != ev.hash:
+                return ChainCheck(False, checked, ev.id, "content does not match its hash")
+            prev = ev.hash
+            checked += 1
+            last_id = ev.id
+        session.expunge_all()

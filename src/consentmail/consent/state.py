@@ -1,0 +1,72 @@
+"""Reading the derived consent state as the policy engine's snapshots."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from consentmail.db.models import ConsentState, Contact, Subscription
+from consentmail.policy.types import NO_ANSWER, ConsentSnapshot, PurposeState
+
+
+def _aware(dt: datetime | None) -> datetime | None:
+    # SQLite hands datetimes back naive; everything we store is UTC.
+    return dt.replace(tzinfo=UTC) if dt is not None and dt.tzinfo is None else dt
+
+
+def snapshots(
+    session: Session, contact_ids: Sequence[int], list_id: int | None
+) -> dict[int, ConsentSnapshot]:
+    """Snapshots for many contacts in a few queries (chunked to respect parameter limits)."""
+    result: dict[int, ConsentSnapshot] = {}
+    for start in range(0, len(contact_ids), 5000):
+        chunk = list(contact_ids[start : start + 5000])
+        states: dict[int, dict[str, PurposeState]] = {cid: {} for cid in chunk}
+        for row in session.execute(
+            select(
+                ConsentState.contact_id,
+                ConsentState.purpose,
+                ConsentState.granted,
+                ConsentState.event_id,
+                ConsentState.at,
+                ConsentState.objected,
+            ).where(ConsentState.contact_id.in_(chunk))
+        ):
+            states[row.contact_id][row.purpose] = PurposeState(
+                granted=row.granted, event_id=row.event_id, at=_aware(row.at), objected=row.objected
+            )
+        subscribed: dict[int, bool] = {}
+        if list_id is not None:
+            for cid, status in session.execute(
+                select(Subscription.contact_id, Subscription.status).where(
+                    Subscription.list_id == list_id, Subscription.contact_id.in_(chunk)
+                )
+            ):
+                subscribed[cid] = status == "subscribed"
+        contacts = {
+            row.id: row
+            for row in session.execute(
+                select(Contact.id, Contact.suppressed, Contact.collected_at).where(
+                    Contact.id.in_(chunk)
+                )
+            )
+        }
+        for cid in chunk:
+            purposes = states[cid]
+            on_list = subscribed.get(cid, list_id is None)
+            contact = contacts.get(cid)
+            result[cid] = ConsentSnapshot(
+                newsletter=purposes.get("newsletter", NO_ANSWER),
+                tracking=purposes.get("tracking", NO_ANSWER),
+                profiling=purposes.get("profiling", NO_ANSWER),
+                subscribed=on_list and contact is not None and not contact.suppressed,
+                collected_at=_aware(contact.collected_at) if contact else None,
+            )
+    return result
+
+
+def snapshot(session: Session, contact_id: int, list_id: int | None) -> ConsentSnapshot:
+    return snapshots(session, [contact_id], list_id)[contact_id]
