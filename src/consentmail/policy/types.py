@@ -59,6 +59,8 @@ class ConsentSnapshot:
     profiling: PurposeState = NO_ANSWER
     subscribed: bool = True  # on the list being sent to (not unsubscribed, not bounced)
     collected_at: datetime | None = None  # when the address was first collected (R11)
+    # When the recipient was told about tracking with a simple way to object (R11 legacy lists).
+    legacy_informed_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +79,16 @@ class Decision:
     send: bool  # False: the recipient gets no message at all (no newsletter consent, unsubscribed)
     open_mode: Mode
     click_mode: Mode
-    basis: str  # consent:<event id> | exemption:<kind> | anonymous-aggregate | none
+    # consent:<event id> | legacy:non-objector | exemption:<kind> | anonymous-aggregate | none;
+    # the basis of the most identifying mode (open and click may differ under deliverability).
+    basis: str
     rule_id: str  # e.g. "IT-R4-aggregate"
     reason: str  # one plain sentence for previews, reports and the footer
     profile: str = ""
+    # Deliverability (R7): keep only the date of the last open, nothing else from the hit.
+    deliverability_only: bool = False
+    # Profiling was requested and the recipient granted it; it never changes tracking.
+    profiling_allowed: bool = False
+    # The profile and campaign cohort allowed aggregate counting at render: a personal hit whose
+    # basis no longer holds falls back to the aggregate only when this is True (law 2).
+    aggregate_allowed: bool = False

@@ -1,0 +1,1 @@
+"""Campaigns: compose, queue (one policy decision per recipient) and build messages."""

@@ -1,0 +1,165 @@
+"""Building outgoing messages for the delivery worker.
+
+The policy is asked again here, at render time (law 1): consent withdrawn after queueing
+means the message goes out without personal markers.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from consentmail.campaigns import urls
+from consentmail.campaigns.queue import context_for, decide_for, decision_fields
+from consentmail.consent.state import snapshots
+from consentmail.db.models import Campaign, Contact, Message, utcnow
+from consentmail.delivery.transport import Outgoing
+from consentmail.delivery.worker import BuildFailure
+from consentmail.policy.types import Decision, Mode
+from consentmail.render import (
+    CompiledCampaign,
+    Envelope,
+    Recipient,
+    TemplateError,
+    Tracking,
+    compile_campaign,
+    render_message,
+)
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    public_url: str
+    one_click: bool
+    k_min: int
+    default_jurisdiction: str
+
+
+@lru_cache(maxsize=32)
+def _compiled(campaign_id: int, html: str, subject: str, text: str | None, name: str) -> CompiledCampaign:
+    return compile_campaign(html, subject=subject, text=text, name=name)
+
+
+def compiled_for(campaign: Campaign) -> CompiledCampaign:
+    return _compiled(
+        campaign.id, campaign.html, campaign.subject, campaign.text, campaign.template_name
+    )
+
+
+def tracking_for(cfg: BuildConfig, campaign: Campaign, msg: Message, d: Decision) -> Tracking:
+    base = cfg.public_url
+    open_mode, click_mode = Mode(d.open_mode), Mode(d.click_mode)
+    pixel = click = None
+    if open_mode is Mode.PERSONAL:
+        pixel = urls.pixel_url(base, msg.track_token or "", aggregate=False)
+    elif open_mode is Mode.AGGREGATE:
+        pixel = urls.pixel_url(base, campaign.aggregate_token, aggregate=True)
+    if click_mode is Mode.PERSONAL:
+        click = urls.click_base(base, msg.track_token or "", aggregate=False)
+    elif click_mode is Mode.AGGREGATE:
+        click = urls.click_base(base, campaign.aggregate_token, aggregate=True)
+    personal = Mode.PERSONAL in (open_mode, click_mode)
+    return Tracking(
+        open_mode=open_mode,
+        click_mode=click_mode,
+        pixel_url=pixel,
+        click_base=click,
+        unsubscribe_url=urls.unsubscribe_url(base, msg.page_token),
+        preferences_url=urls.preferences_url(base, msg.page_token),
+        stop_tracking_url=urls.stop_tracking_url(base, msg.page_token) if personal else None,
+        footer_reason=d.reason,
+    )
+
+
+def recipient_for(contact: Contact) -> Recipient:
+    return Recipient(
+        email=contact.email,
+        fields={
+            "email": contact.email,
+            "first_name": contact.first_name,
+            "last_name": contact.last_name,
+            "country": contact.country,
+            "language": contact.language,
+        },
+    )
+
+
+def _message_id(public_url: str) -> str:
+    host = urlsplit(public_url).hostname or "consentmail.invalid"
+    return f"<{secrets.token_hex(16)}@{host}>"
+
+
+def build_messages(
+    session: Session, cfg: BuildConfig, message_ids: Sequence[int]
+) -> list[Outgoing | BuildFailure]:
+    msgs = session.scalars(select(Message).where(Message.id.in_(message_ids))).all()
+    contacts = {
+        c.id: c
+        for c in session.scalars(select(Contact).where(Contact.id.in_({m.contact_id for m in msgs})))
+    }
+    campaigns = {
+        c.id: c
+        for c in session.scalars(
+            select(Campaign).where(Campaign.id.in_({m.campaign_id for m in msgs}))
+        )
+    }
+    now = utcnow()
+    out: list[Outgoing | BuildFailure] = []
+    for list_id in {m.list_id for m in msgs}:
+        group = [m for m in msgs if m.list_id == list_id]
+        snaps = snapshots(session, [m.contact_id for m in group], list_id)
+        for msg in group:
+            campaign = campaigns[msg.campaign_id] if msg.campaign_id else None
+            contact = contacts[msg.contact_id]
+            if campaign is None:
+                out.append(BuildFailure(msg.id, "message has no campaign"))
+                continue
+            ctx = context_for(campaign, campaign.aggregate_cohort, cfg.k_min, now)
+            d = decide_for(snaps[msg.contact_id], contact.country, ctx, cfg.default_jurisdiction)
+            if not d.send:
+                out.append(BuildFailure(msg.id, f"not sent at render time: {d.reason}"))
+                continue
+            if Mode.PERSONAL in (d.open_mode, d.click_mode) and not msg.track_token:
+                msg.track_token = urls.new_token()
+            for key, value in decision_fields(d).items():
+                setattr(msg, key, value)
+            try:
+                out.append(_render(cfg, campaign, contact, msg, d, now))
+            except (TemplateError, ValueError) as exc:
+                out.append(BuildFailure(msg.id, str(exc)))
+    session.flush()
+    return out
+
+
+def _render(cfg, campaign, contact, msg, d, now):  # type: ignore[no-untyped-def]
+    msg.message_id_header = msg.message_id_header or _message_id(cfg.public_url)
+    unsubscribe = urls.unsubscribe_url(cfg.public_url, msg.page_token) if msg.list_id else None
+    rendered = render_message(
+        compiled_for(campaign),
+        recipient_for(contact),
+        tracking_for(cfg, campaign, msg, d),
+        Envelope(
+            from_addr=campaign.from_addr,
+            from_name=campaign.from_name or None,
+            to_addr=contact.email,
+            to_name=" ".join(p for p in (contact.first_name, contact.last_name) if p) or None,
+            message_id=msg.message_id_header,
+            date=now,
+            list_unsubscribe_url=unsubscribe,
+            one_click=cfg.one_click and unsubscribe is not None,
+        ),
+    )
+    msg.personal_destinations = {str(k): v for k, v in rendered.personal_destinations.items()}
+    return Outgoing(
+        message_id=msg.id,
+        sender=campaign.from_addr,
+        recipients=(contact.email,),
+        data=rendered.data,
+        needs_smtputf8=not contact.email.isascii(),
+    )

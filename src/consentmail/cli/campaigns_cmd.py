@@ -1,0 +1,177 @@
+"""`consentmail campaigns ...`"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import func, select
+
+from consentmail.campaigns.compose import CampaignError, CampaignSpec, create_campaign, read_template
+from consentmail.campaigns.queue import queue_campaign
+from consentmail.campaigns.runner import deliver
+from consentmail.cli.common import console, fail, print_json, ready_settings, session
+from consentmail.db.models import Campaign, Message
+from consentmail.render import TemplateError
+from consentmail.reports.campaign import campaign_report
+
+campaigns_app = typer.Typer(help="Create, send and report on campaigns.", no_args_is_help=True)
+
+
+@campaigns_app.command("create")
+def create(
+    name: str = typer.Option(..., "--name", help="Campaign name."),
+    template: Path = typer.Option(..., "--template", help="HTML template file."),
+    subject: str = typer.Option(..., "--subject"),
+    from_addr: str = typer.Option(..., "--from", help="Sender address."),
+    list_name: str | None = typer.Option(None, "--list", help="List to send to."),
+    from_name: str = typer.Option("", "--from-name"),
+    text: Path | None = typer.Option(None, "--text", help="Plain-text template (else derived)."),
+    category: str = typer.Option("marketing", "--category",
+                                 help="marketing | transactional | security | mandatory"),
+    measure: str = typer.Option("individual", "--measure", help="individual | aggregate | none"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Create a campaign from a template; prints its id."""
+    s = ready_settings()
+    try:
+        spec = CampaignSpec(
+            name=name, subject=subject, from_addr=from_addr, html=read_template(template),
+            template_name=template.name, list_name=list_name, from_name=from_name,
+            category=category, measure=measure,
+            text=read_template(text) if text else None,
+        )
+        with session(s) as sess:
+            campaign = create_campaign(sess, spec)
+            cid = campaign.id
+    except (CampaignError, TemplateError) as exc:
+        fail(str(exc))
+    if as_json:
+        print_json({"id": cid})
+    else:
+        typer.echo(cid)
+
+
+def _progress_counts(s, campaign_id: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    with session(s) as sess:
+        rows = dict(
+            sess.execute(
+                select(Message.status, func.count())
+                .where(Message.campaign_id == campaign_id)
+                .group_by(Message.status)
+            ).tuples()
+        )
+    total = sum(rows.values())
+    done = sum(rows.get(k, 0) for k in ("sent", "failed", "bounced"))
+    return done, total
+
+
+@campaigns_app.command("send")
+def send(
+    campaign_id: int = typer.Argument(..., help="Campaign id."),
+    wait: bool = typer.Option(False, "--wait", help="Deliver now and wait until done."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Queue a campaign (one policy decision per recipient); with --wait, deliver it too."""
+    s = ready_settings()
+    with session(s) as sess:
+        campaign = sess.get(Campaign, campaign_id)
+        if campaign is None:
+            fail(f"no campaign with id {campaign_id}")
+        if campaign.list_id is None:
+            fail(f"campaign {campaign_id} has no list; use the transactional API for single mail")
+        summary = queue_campaign(
+            sess, campaign, k_min=s.k_min, default_jurisdiction=s.default_jurisdiction
+        )
+    if not as_json:
+        console.print(
+            f"queued {summary.queued} (not sent: {summary.not_sent} without newsletter consent "
+            f"or unsubscribed; already queued: {summary.already_queued}); tracking "
+            f"personal {summary.modes['personal']}, aggregate {summary.modes['aggregate']}, "
+            f"none {summary.modes['none']}"
+        )
+    if wait:
+        _deliver_with_progress(s, campaign_id, quiet=as_json)
+    if as_json:
+        done, total = _progress_counts(s, campaign_id)
+        print_json({"queued": summary.queued, "not_sent": summary.not_sent,
+                    "tracking": summary.modes, "delivered": done if wait else 0,
+                    "total": total})
+
+
+def _deliver_with_progress(s, campaign_id: int, quiet: bool) -> None:  # type: ignore[no-untyped-def]
+    async def run() -> None:
+        task = asyncio.create_task(deliver(s, campaign_id))
+        if quiet:
+            await task
+            return
+        columns = (TextColumn("delivering"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn())
+        with Progress(*columns, console=console) as bar:
+            done, total = _progress_counts(s, campaign_id)
+            tid = bar.add_task("send", total=total, completed=done)
+            while not task.done():
+                await asyncio.sleep(0.3)
+                done, total = await asyncio.to_thread(_progress_counts, s, campaign_id)
+                bar.update(tid, completed=done, total=total)
+            await task
+            done, total = _progress_counts(s, campaign_id)
+            bar.update(tid, completed=done, total=total)
+
+    started = time.monotonic()
+    asyncio.run(run())
+    if not quiet:
+        console.print(f"done in {time.monotonic() - started:.1f}s")
+
+
+@campaigns_app.command("report")
+def report(
+    campaign_id: int = typer.Argument(...),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """What was sent, how it was measured, and what recipients did."""
+    s = ready_settings()
+    with session(s) as sess:
+        try:
+            data = campaign_report(sess, campaign_id, s.k_min)
+        except LookupError as exc:
+            fail(str(exc))
+    if as_json:
+        print_json(data)
+        return
+    table = Table(title=f"Campaign {campaign_id}: {data['campaign']['name']}")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    rows = [
+        ("sent", data["sent"]), ("failed", data["failed"]), ("bounced", data["bounced"]),
+        ("tracked personally", data["tracking"]["personal"]),
+        ("counted in aggregate only", data["tracking"]["aggregate"]),
+        ("not measured", data["tracking"]["none"]),
+        ("unique personal opens", data["opens"]["personal_unique"]),
+        ("aggregate opens", data["opens"]["aggregate"]),
+        ("unique personal clicks", data["clicks"]["personal_unique"]),
+        ("aggregate clicks", data["clicks"]["aggregate"]),
+        ("machine opens (not engagement)", data["machine"]["opens"]),
+        ("machine clicks (not engagement)", data["machine"]["clicks"]),
+        ("unsubscribed", data["unsubscribed"]),
+        ("stopped tracking", data["stopped_tracking"]),
+    ]
+    for label, value in rows:
+        table.add_row(label, str(value))
+    console.print(table)
+
+
+@campaigns_app.command("list")
+def list_campaigns() -> None:
+    """All campaigns."""
+    s = ready_settings()
+    with session(s) as sess:
+        rows = sess.scalars(select(Campaign).order_by(Campaign.id)).all()
+        table = Table("id", "name", "status", "category", "measure")
+        for c in rows:
+            table.add_row(str(c.id), c.name, c.status, c.category, c.measure)
+    console.print(table)

@@ -1,0 +1,65 @@
+"""decide(): what one recipient's message may carry (laws 1 and 7). Pure and hot: see _tables."""
+
+from __future__ import annotations
+
+from consentmail.policy import _reasons as reasons
+from consentmail.policy._tables import CONSENT_BASIS_PREFIX, LEGACY_BASIS
+from consentmail.policy.profiles import Profile
+from consentmail.policy.types import ConsentSnapshot, Decision, MessageContext, Mode
+
+_PERSONAL = Mode.PERSONAL
+_NO_MEASUREMENT = Mode.NONE
+
+
+def decide(snapshot: ConsentSnapshot, message: MessageContext, profile: Profile) -> Decision:
+    """Whether to send and how opens and clicks are measured, with the rule and basis that allow it.
+
+    Order: not sent (marketing without list or newsletter consent) > exemption (security and
+    mandatory mail: its data serves only that purpose) > tracking consent > legacy non-objection
+    > deliverability > anonymous aggregate (cohort >= k) > nothing. Personal modes need the
+    campaign to ask for individual measurement; profiling never changes the tracking.
+    """
+    plan = profile.tables[message.category][message.measure]
+    newsletter = snapshot.newsletter
+    if plan.needs_newsletter:
+        if not snapshot.subscribed:
+            return plan.unsubscribed
+        if not newsletter.granted:
+            return plan.objected if newsletter.objected else plan.no_newsletter
+    # R24: an objection to direct marketing also stops the related profiling.
+    profiling = (
+        message.profiling_requested and snapshot.profiling.granted and not newsletter.objected
+    )
+    aggregate = plan.aggregate_possible and message.aggregate_cohort >= message.k_min
+    if plan.exempt is not None:
+        return plan.exempt[aggregate][profiling]
+    if plan.consent_rule is not None:
+        tracking = snapshot.tracking
+        # A grant without a ledger event has no proof (law 5): it is no basis.
+        if tracking.granted and tracking.event_id is not None:
+            return Decision(
+                send=True,
+                open_mode=_PERSONAL,
+                click_mode=_PERSONAL,
+                basis=CONSENT_BASIS_PREFIX + str(tracking.event_id),
+                rule_id=plan.consent_rule,
+                reason=reasons.agreed_on(tracking.at),
+                profile=plan.profile_name,
+                profiling_allowed=profiling,
+                aggregate_allowed=aggregate,
+            )
+        if plan.legacy is not None and plan.legacy.allows(snapshot, message.at):
+            return Decision(
+                send=True,
+                open_mode=_PERSONAL,
+                click_mode=_PERSONAL,
+                basis=LEGACY_BASIS,
+                rule_id=plan.legacy_rule,
+                reason=reasons.informed_on(snapshot.legacy_informed_at),
+                profile=plan.profile_name,
+                profiling_allowed=profiling,
+                aggregate_allowed=aggregate,
+            )
+        if plan.deliverability is not None:
+            return plan.deliverability[aggregate][profiling]
+    return plan.aggregate[profiling] if aggregate else plan.denied[profiling]

@@ -1,0 +1,45 @@
+"""Law 2: a hit on a personal token is re-checked against the basis as it stands when it arrives."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from consentmail.policy._tables import (
+    CONSENT_BASIS_PREFIX,
+    DELIVERABILITY_BASIS,
+    LEGACY_BASIS,
+    MANDATORY_BASIS,
+    SECURITY_BASIS,
+)
+from consentmail.policy.profiles import Profile
+from consentmail.policy.types import ConsentSnapshot, Decision, Mode
+
+
+def personal_at_hit(
+    snapshot_at_hit: ConsentSnapshot,
+    decision_at_render: Decision,
+    profile: Profile,
+    at: datetime,
+) -> Mode:
+    """PERSONAL if the render basis still holds at `at`; else AGGREGATE if the render cohort and
+    the profile allow it; else NONE, and the hit is dropped (R14)."""
+    if _basis_holds(decision_at_render.basis, snapshot_at_hit, profile, at):
+        return Mode.PERSONAL
+    if decision_at_render.aggregate_allowed and profile.aggregate_exemption:
+        return Mode.AGGREGATE
+    return Mode.NONE
+
+
+def _basis_holds(basis: str, snapshot: ConsentSnapshot, profile: Profile, at: datetime) -> bool:
+    if basis.startswith(CONSENT_BASIS_PREFIX):
+        tracking = snapshot.tracking  # a later re-grant holds too: consent is granted now
+        return tracking.granted and tracking.event_id is not None
+    if basis == LEGACY_BASIS:
+        return profile.legacy is not None and profile.legacy.allows(snapshot, at)
+    if basis == SECURITY_BASIS:
+        return profile.security_exemption
+    if basis == MANDATORY_BASIS:
+        return profile.mandatory_exemption
+    if basis == DELIVERABILITY_BASIS:
+        return profile.deliverability_exemption
+    return False  # aggregate or none at render: a personal token never had a basis

@@ -1,0 +1,74 @@
+"""The ASGI application: raw tracking routes in front, FastAPI for pages, API and admin.
+
+Route table (who may call what):
+  public   GET|HEAD /o/...  /c/...           tracking (raw ASGI, never touches the DB on the hot path)
+  public   GET|POST /u/{t}  /t/{t}  /p/{t}    recipient pages (token in the URL is the credential)
+  public   GET /privacy  /healthz
+  api      /api/...                          bearer token
+  admin    /admin/...                        HTTP basic (admin + API token)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp
+
+from consentmail.config import Settings
+from consentmail.tracking.asgi import TrackingApp
+from consentmail.tracking.ingest import Ingest
+from consentmail.tracking.resolver import Resolver
+from consentmail.web import admin, api, pages, privacy_page
+
+log = logging.getLogger("consentmail.web")
+
+
+def create_app(settings: Settings, *, run_worker: bool | None = None) -> ASGIApp:
+    ingest = Ingest(
+        settings.database_url,
+        flush_interval=settings.flush_interval,
+        flush_size=settings.flush_size,
+        k_min=settings.k_min,
+    )
+    worker_on = settings.run_worker if run_worker is None else run_worker
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        tasks = [asyncio.create_task(ingest.run(), name="tracking-flush")]
+        stop = asyncio.Event()
+        if worker_on:
+            from consentmail.campaigns.runner import deliver
+
+            tasks.append(asyncio.create_task(deliver(settings, None, stop=stop), name="worker"))
+        try:
+            yield
+        finally:
+            stop.set()
+            # Graceful shutdown: every buffered hit is flushed before the process ends.
+            await ingest.aclose()
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+
+    app = FastAPI(
+        title="consentmail", lifespan=lifespan, docs_url=None, redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.ingest = ingest
+    app.include_router(pages.router)
+    app.include_router(privacy_page.router)
+    app.include_router(api.router)
+    app.include_router(admin.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return TrackingApp(Resolver(settings.database_url), ingest, app)
