@@ -75,8 +75,10 @@ def _plan(profile: Profile, category: Category, measure: Measure) -> Plan:
     individual = measure is Measure.INDIVIDUAL
     aggregate_possible = measure is not Measure.NONE and profile.aggregate_exemption
 
-    def decision(opens: Mode, clicks: Mode, basis: str, rule_id: str, reason: str) -> Decision:
-        return Decision(True, opens, clicks, basis, rule_id, reason, name)
+    def decision(
+        opens: Mode, clicks: Mode, basis: str, rule_id: str, reason: str, date_only: bool = False
+    ) -> Decision:
+        return Decision(True, opens, clicks, basis, rule_id, reason, name, date_only)
 
     def not_sent(rule_id: str, reason: str) -> Decision:
         return Decision(False, N, N, NO_BASIS, rule_id, reason, name)
@@ -89,13 +91,11 @@ def _plan(profile: Profile, category: Category, measure: Measure) -> Plan:
 
     deliverability = None
     if individual and profile.deliverability_exemption and category in DELIVERABILITY_CATEGORIES:
-        rule_id = f"{prefix}-R7-deliverability"
+        basis, rule_id = DELIVERABILITY_BASIS, f"{prefix}-R7-deliverability"
         # Clicks never fall under deliverability: counted in the aggregate at best.
         deliverability = _grid(
-            replace(decision(P, N, DELIVERABILITY_BASIS, rule_id, reasons.DELIVERABILITY),
-                    deliverability_only=True),
-            replace(decision(P, A, DELIVERABILITY_BASIS, rule_id,
-                             reasons.DELIVERABILITY_AND_AGGREGATE), deliverability_only=True),
+            decision(P, N, basis, rule_id, reasons.DELIVERABILITY, date_only=True),
+            decision(P, A, basis, rule_id, reasons.DELIVERABILITY_AND_AGGREGATE, date_only=True),
         )
 
     if measure is Measure.NONE:

@@ -8,7 +8,6 @@ from consentmail.policy.profiles import Profile
 from consentmail.policy.types import ConsentSnapshot, Decision, MessageContext, Mode
 
 _PERSONAL = Mode.PERSONAL
-_NO_MEASUREMENT = Mode.NONE
 
 
 def decide(snapshot: ConsentSnapshot, message: MessageContext, profile: Profile) -> Decision:

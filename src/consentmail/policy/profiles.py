@@ -146,5 +146,5 @@ def profile_for_country(
         for override_code, name in overrides.items():
             if override_code.strip().upper() == code:
                 return get_profile(name)
-    name = _COUNTRY_PROFILES.get(code)
-    return get_profile(name) if name is not None else fallback
+    built_in = _COUNTRY_PROFILES.get(code)
+    return get_profile(built_in) if built_in is not None else fallback

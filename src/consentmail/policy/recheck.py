@@ -32,7 +32,8 @@ def personal_at_hit(
 
 def _basis_holds(basis: str, snapshot: ConsentSnapshot, profile: Profile, at: datetime) -> bool:
     if basis.startswith(CONSENT_BASIS_PREFIX):
-        tracking = snapshot.tracking  # a later re-grant holds too: consent is granted now
+        # The test decide() applies; a later re-grant holds too: consent is granted now.
+        tracking = snapshot.tracking
         return tracking.granted and tracking.event_id is not None
     if basis == LEGACY_BASIS:
         return profile.legacy is not None and profile.legacy.allows(snapshot, at)
