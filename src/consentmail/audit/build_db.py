@@ -104,16 +104,27 @@ def required_literal(pattern: str) -> str:
     return max(runs, key=len).lower()
 
 
+def _host_and_path(pattern: str) -> tuple[str, str] | None:
+    body = re.sub(r"^(\^|\(\.\*|\.\*)+", "", pattern).lstrip(".").replace("\\/", "/")
+    if not body[:1].isalnum():
+        return None
+    host, _, path = body.partition("/")
+    return (host, path) if "." in host.replace("\\", "").strip(".") else None
+
+
 def host_anchored(pattern: str) -> bool:
     """True when the rule names a host (``emltrk.com``), not just a path (``/open.aspx\\?``).
 
     Only host-anchored image rules are also applied to links: path-only rules are too generic there.
     """
-    body = re.sub(r"^(\^|\(\.\*|\.\*)+", "", pattern).lstrip(".")
-    if not body[:1].isalnum():
-        return False
-    host = body.split("/", 1)[0].replace("\\", "")
-    return "." in host.strip(".")
+    return _host_and_path(pattern) is not None
+
+
+def host_only(pattern: str) -> bool:
+    """True when the rule is a bare host (``amxe.net``): anything served from there matches,
+    content images included."""
+    parts = _host_and_path(pattern)
+    return parts is not None and not parts[1].strip("/")
 
 
 def _rule(vendor: str, applies: str, pattern: str, source: str, param: str | None = None) -> dict:
@@ -124,6 +135,7 @@ def _rule(vendor: str, applies: str, pattern: str, source: str, param: str | Non
         "pattern": pattern,
         "literal": required_literal(pattern),
         "host": host_anchored(pattern),
+        "host_only": host_only(pattern),
         "param": param,
         "source": source,
     }
@@ -152,7 +164,8 @@ def build(src: Path) -> dict[str, Any]:
         for entry in trocker[kind]:
             vendor = name(TROCKER_VENDORS.get(entry["name"], entry["name"]))
             for domain in entry["domains"]:
-                rules.append(_rule(vendor, applies, re.escape(domain), "trocker", entry.get("param")))
+                pattern = re.escape(domain)
+                rules.append(_rule(vendor, applies, pattern, "trocker", entry.get("param")))
     for vendor, applies, pattern, param in CONSENTMAIL_RULES:
         rules.append(_rule(name(vendor), applies, pattern, "consentmail", param))
 

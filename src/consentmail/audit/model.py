@@ -15,6 +15,7 @@ Category = Literal[
     "generic_pixel",  # tiny or hidden remote image, no rule needed
     "tracked_link",  # link through a click-tracking host or redirect
     "remote_font",  # font loaded from a third party on open (same for everyone)
+    "vendor_content",  # visible image from a tracking vendor's host (the vendor sees the open)
     "address_in_url",  # an email address inside a URL (R19)
     "personal_url",  # auto-loaded URL that differs per recipient, not caught above
 ]

@@ -2,28 +2,67 @@
 
 Rules are case-insensitive regexes, as in the source lists. Image rules run against the whole raw
 ``<img ...>`` tag (MailTrackerBlocker's semantics) and the decoded URL; link rules against the URL.
-Each rule carries a literal that every match contains, so most rules are skipped by a substring test.
+Each rule carries a literal that every match contains; rules are indexed by one trigram of that
+literal, so a text only runs the few rules whose trigram it contains.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.I)
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
     vendor: str
     applies: str  # open | click | any
-    regex: re.Pattern[str]
+    pattern: str  # compiled on first use: most rules never run on a given message
     literal: str
     host: bool  # names a host, so it is safe to apply to links too
+    host_only: bool  # a bare host: matches any file served from it, content images included
     param: str | None  # query parameter holding the destination (click rules)
     source: str
+
+    def search(self, text: str) -> bool:
+        return _compiled(self.pattern).search(text) is not None
+
+
+class _Index:
+    """Rules keyed by the rarest trigram of their literal; short literals are always candidates."""
+
+    def __init__(self, rules: list[Rule]) -> None:
+        self.rules = rules
+        grams = Counter(g for r in rules for g in _trigrams(r.literal))
+        self.always: list[int] = []
+        self.by_gram: dict[str, list[int]] = {}
+        for i, r in enumerate(rules):
+            mine = _trigrams(r.literal)
+            if mine:
+                self.by_gram.setdefault(min(mine, key=grams.__getitem__), []).append(i)
+            else:
+                self.always.append(i)
+
+    def match(self, text: str) -> list[Rule]:
+        low = text.lower()
+        hits = list(self.always)
+        for gram in _trigrams(low):
+            hits += self.by_gram.get(gram, ())
+        rules = self.rules
+        return [rules[i] for i in sorted(hits) if rules[i].literal in low and rules[i].search(text)]
+
+
+def _trigrams(text: str) -> set[str]:
+    return {text[i : i + 3] for i in range(len(text) - 2)}
 
 
 class TrackerDB:
@@ -33,8 +72,8 @@ class TrackerDB:
         self.rules = rules
         self.spacer = spacer
         self.sources = sources
-        self._open = [r for r in rules if r.applies in ("open", "any")]
-        self._click = [r for r in rules if r.applies in ("click", "any") or r.host]
+        self._open = _Index([r for r in rules if r.applies in ("open", "any")])
+        self._click = _Index([r for r in rules if r.applies in ("click", "any") or r.host])
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrackerDB:
@@ -42,9 +81,10 @@ class TrackerDB:
             Rule(
                 vendor=r["vendor"],
                 applies=r["applies"],
-                regex=re.compile(r["pattern"], re.I),
+                pattern=r["pattern"],
                 literal=r["literal"],
                 host=bool(r["host"]),
+                host_only=bool(r.get("host_only")),
                 param=r.get("param"),
                 source=r["source"],
             )
@@ -52,18 +92,13 @@ class TrackerDB:
         ]
         return cls(rules, re.compile(data["spacer_regex"], re.I), data.get("sources", []))
 
-    @staticmethod
-    def _match(rules: list[Rule], text: str) -> list[Rule]:
-        low = text.lower()
-        return [r for r in rules if r.literal in low and r.regex.search(text)]
-
     def match_loaded(self, text: str) -> list[Rule]:
         """Rules hit by something loaded on open (an image tag, a CSS url, a stylesheet)."""
-        return self._match(self._open, text)
+        return self._open.match(text)
 
     def match_link(self, url: str) -> list[Rule]:
         """Rules hit by a link: click-tracker rules and host-anchored open rules."""
-        return self._match(self._click, url)
+        return self._click.match(url)
 
     def is_spacer(self, text: str) -> bool:
         return self.spacer.search(text) is not None
