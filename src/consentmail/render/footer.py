@@ -1,0 +1,52 @@
+"""What every message ends with: why it is (or is not) measured, and the recipient's controls.
+
+Footer links are never click-tracked (law 8: stopping tracking must not itself be tracked).
+The open pixel, when the policy allows one, is visible to proxies: 1x1, never hidden (L11).
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from .types import Tracking
+
+_STYLE = (
+    "font-family:Arial,Helvetica,sans-serif;font-size:12px;line-height:18px;"
+    "color:#666666;text-align:center;padding:16px;"
+)
+_PIXEL_STYLE = "width:1px;height:1px;border:0;margin:0;padding:0;"
+
+
+def _controls(tracking: Tracking) -> list[tuple[str, str, str]]:
+    """(data-cm value, text label, URL) of the footer links, in order."""
+    controls = [("unsubscribe", "Unsubscribe", tracking.unsubscribe_url)]
+    if tracking.stop_tracking_url:
+        controls.append(
+            ("stop-tracking", "Stop tracking (keep receiving)", tracking.stop_tracking_url)
+        )
+    controls.append(("preferences", "Preferences", tracking.preferences_url))
+    return controls
+
+
+def html_footer(tracking: Tracking) -> str:
+    links = " | ".join(
+        f'<a href="{escape(url)}" data-cm="{role}" style="color:#666666;">{escape(label)}</a>'
+        for role, label, url in _controls(tracking)
+    )
+    footer = (
+        f'\n<div data-cm="footer" style="{_STYLE}">'
+        f'<p style="margin:0 0 8px 0;">{escape(tracking.footer_reason)}</p>'
+        f'<p style="margin:0;">{links}</p></div>\n'
+    )
+    if tracking.pixel_url:  # immediately before </body>
+        footer += (
+            f'<img src="{escape(tracking.pixel_url)}" width="1" height="1" alt="" '
+            f'style="{_PIXEL_STYLE}">'
+        )
+    return footer
+
+
+def text_footer(tracking: Tracking) -> str:
+    lines = [tracking.footer_reason, ""]
+    lines += [f"{label}: {url}" for _, label, url in _controls(tracking)]
+    return "\n" + "\n".join(lines) + "\n"  # the text part ends with a newline already
