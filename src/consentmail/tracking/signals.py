@@ -69,23 +69,36 @@ class Signals:
 
 
 def read_signals(ip: str | None, user_agent: str, *, key: bytes, with_client: bool) -> Signals:
-    """Coarse facts about one request. `key` is a per-process secret (see `new_client_key`)."""
+    """Coarse facts about one request. `key` is a secret of the running process, used only to
+    group one client's aggregate hits (`with_client`)."""
     agent, matched = _agent(ip, user_agent)
-    client = 0
-    if with_client:
-        digest = hashlib.blake2b(
-            f"{ip or ''}\x00{user_agent}".encode(errors="replace"), key=key, digest_size=8
-        ).digest()
-        client = int.from_bytes(digest, "big")
-    return Signals(agent, matched, client)
+    if not with_client:
+        return _shared(agent, matched)
+    digest = hashlib.blake2b(
+        f"{ip or ''}\x00{user_agent}".encode(errors="replace"), key=key, digest_size=8
+    ).digest()
+    return Signals(agent, matched, int.from_bytes(digest, "big"))
+
+
+_SHARED: dict[tuple[Agent, str], Signals] = {}
+
+
+def _shared(agent: Agent, matched: str) -> Signals:
+    """The few possible client-less Signals, built once (the hot path makes one per hit)."""
+    signals = _SHARED.get((agent, matched))
+    if signals is None:
+        signals = _SHARED[(agent, matched)] = Signals(agent, matched)
+    return signals
 
 
 def _agent(ip: str | None, user_agent: str) -> tuple[Agent, str]:
-    ua = user_agent.strip().lower()
-    if not ua:
-        return Agent.EMPTY, ""
-    if ua == BARE_AGENT:
-        return (Agent.APPLE_PROXY, "") if is_apple(ip) else (Agent.BARE, "")
+    if len(user_agent) <= 2 * len(BARE_AGENT):  # short: empty or bare, after stripping
+        ua = user_agent.strip().lower()
+        if not ua:
+            return Agent.EMPTY, ""
+        if ua == BARE_AGENT:
+            return (Agent.APPLE_PROXY, "") if is_apple(ip) else (Agent.BARE, "")
+    ua = user_agent.lower()
     for fragment in OPEN_PROXIES:
         if fragment in ua:
             return Agent.OPEN_PROXY, fragment
