@@ -19,7 +19,7 @@ from consentmail.campaigns import urls
 from consentmail.campaigns.queue import context_for, decide_for, decision_fields
 from consentmail.consent.state import snapshots
 from consentmail.db.models import Campaign, Contact, Message, utcnow
-from consentmail.delivery.transport import Outgoing
+from consentmail.delivery import Outgoing
 from consentmail.delivery.worker import BuildFailure
 from consentmail.policy.types import Decision, Mode
 from consentmail.render import (
@@ -161,5 +161,6 @@ def _render(cfg, campaign, contact, msg, d, now):  # type: ignore[no-untyped-def
         sender=campaign.from_addr,
         recipients=(contact.email,),
         data=rendered.data,
-        needs_smtputf8=not contact.email.isascii(),
+        # Only a non-ASCII local part needs SMTPUTF8; an IDN domain travels in its IDNA form.
+        needs_smtputf8=not contact.email.rpartition("@")[0].isascii(),
     )

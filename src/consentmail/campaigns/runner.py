@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from consentmail.campaigns.build import BuildConfig, build_messages
 from consentmail.config import Settings
-from consentmail.delivery.transport import Outgoing, transport_from_url
+from consentmail.delivery import Outgoing, transport_from_url
 from consentmail.delivery.worker import BuildFailure, Worker
 
 

@@ -8,11 +8,15 @@ import logging
 
 import typer
 
+from consentmail.cli.audit_cmd import audit_command
 from consentmail.cli.campaigns_cmd import campaigns_app
 from consentmail.cli.common import console, fail, print_json, ready_settings, session
+from consentmail.cli.contacts_cmd import contacts_app
 
 app = typer.Typer(no_args_is_help=True, help="consentmail: consent-aware email campaigns.")
 app.add_typer(campaigns_app, name="campaigns")
+app.add_typer(contacts_app, name="contacts")
+app.command("audit")(audit_command)
 
 
 @app.command("init")

@@ -63,7 +63,7 @@ def _progress_counts(s, campaign_id: int) -> tuple[int, int]:  # type: ignore[no
                 select(Message.status, func.count())
                 .where(Message.campaign_id == campaign_id)
                 .group_by(Message.status)
-            ).tuples()
+            ).all()
         )
     total = sum(rows.values())
     done = sum(rows.get(k, 0) for k in ("sent", "failed", "bounced"))

@@ -7,6 +7,7 @@ names the field, as are addresses that would smuggle in more addresses.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, datetime
 from email.charset import Charset
 from email.header import Header
@@ -98,14 +99,16 @@ cached_address = lru_cache(maxsize=64)(address)
 def ascii_address(field: str, addr: str) -> str:
     check(field, addr)
     local, at, domain = addr.rpartition("@")
-    if not domain.isascii():
+    if not local.isascii():
+        # RFC 6531/6532: a non-ASCII local part can only travel as UTF-8 (SMTPUTF8), where the
+        # domain may stay in its Unicode form too. The transport checks the server offers it.
+        domain = unicodedata.normalize("NFC", domain)
+    elif not domain.isascii():
         try:
             domain = idna.encode(domain, uts46=True).decode("ascii")
         except (idna.IDNAError, UnicodeError):
             raise ValueError(f"{field} has a domain that is not a valid IDN") from None
     addr = f"{local}{at}{domain}"
-    if not addr.isascii():
-        raise ValueError(f"{field} has a non-ASCII local part (SMTPUTF8 is not supported)")
     if not _ADDRESS.fullmatch(addr):
         raise ValueError(f"{field} is not a single plain address")
     return addr

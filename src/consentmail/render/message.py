@@ -61,4 +61,5 @@ def _headers(compiled: CompiledCampaign, ctx: dict[str, object], envelope: Envel
     for index, (name, value) in enumerate(envelope.extra_headers):
         lines.append(headers.extra(index, name, value))
     lines.append(f'Content-Type: multipart/alternative; boundary="{compiled._boundary}"')
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
+    # ASCII unless an address needs RFC 6532 UTF-8 headers (sent with SMTPUTF8).
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")

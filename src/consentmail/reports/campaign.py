@@ -62,7 +62,7 @@ def campaign_report(session: Session, campaign_id: int, k_min: int = 10) -> dict
             select(Message.status, func.count())
             .where(Message.campaign_id == campaign_id)
             .group_by(Message.status)
-        ).tuples()
+        ).all()
     )
     modes = {"personal": 0, "aggregate": 0, "none": 0}
     for open_mode, click_mode, n in session.execute(

@@ -1,0 +1,138 @@
+"""`consentmail contacts ...`: import, export, show. Thin: the work is in consentmail.contacts."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from consentmail.cli.common import console, fail, print_json, ready_settings, session
+from consentmail.contacts.columns import ImportFormatError
+from consentmail.contacts.export import EXPORT_HEADER, UnknownList, contact_details, export_rows
+from consentmail.contacts.service import ImportSummary, import_csv
+
+contacts_app = typer.Typer(
+    help="Import contacts from CSV exports, export a list, show one contact.",
+    no_args_is_help=True,
+)
+SHOWN_REJECTIONS = 50  # the rest is in --json
+
+
+@contacts_app.command("import")
+def import_(
+    file: Annotated[
+        Path, typer.Argument(help="CSV export (UTF-8, with or without BOM; , or ;).")
+    ],
+    list_name: str = typer.Option(..., "--list", help="List to subscribe to (created if new)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check and count, write nothing."),
+    force: bool = typer.Option(
+        False, "--force",
+        help="Let the file override unsubscribes and withdrawals (needs --source).",
+    ),
+    source: str | None = typer.Option(
+        None, "--source", help="Who asked for --force and why (recorded with each change)."
+    ),
+    month_first: bool = typer.Option(
+        False, "--month-first", help="Read 01/10/2024 as January 10 (default: 1 October)."
+    ),
+) -> None:
+    """Import contacts and their consent; bad rows are reported, good rows imported."""
+    if force and not (source and source.strip()):
+        fail("--force needs --source TEXT: who asked for it and why, e.g. 'ticket 4711'")
+    if source and not force:
+        fail("--source is the reason for --force; give both or neither")
+    if not file.is_file():
+        fail(f"{file}: no such file")
+    settings = ready_settings()
+    try:
+        with session(settings) as sess:
+            summary = import_csv(
+                sess, file, list_name, dry_run=dry_run, force=force, force_source=source,
+                day_first=not month_first,
+            )
+    except (ImportFormatError, ValueError) as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(summary.as_dict())
+    else:
+        _print_summary(summary, dry_run)
+
+
+def _print_summary(summary: ImportSummary, dry_run: bool) -> None:
+    table = Table(title="Import (dry run: nothing written)" if dry_run else "Import")
+    table.add_column("result")
+    table.add_column("contacts", justify="right")
+    for label, value in (
+        ("created", summary.created),
+        ("updated", summary.updated),
+        ("unchanged", summary.unchanged),
+        ("kept (unsubscribed or withdrawn)", summary.kept),
+        ("rejected", len(summary.rejected)),
+    ):
+        table.add_row(label, str(value))
+    console.print(table)
+    if not summary.rejected:
+        return
+    rejected = Table(title="Rejected rows")
+    for column in ("line", "field", "reason"):
+        rejected.add_column(column, overflow="fold")
+    for r in summary.rejected[:SHOWN_REJECTIONS]:
+        rejected.add_row(str(r.line), r.field, r.reason)
+    console.print(rejected)
+    if len(summary.rejected) > SHOWN_REJECTIONS:
+        console.print(f"... and {len(summary.rejected) - SHOWN_REJECTIONS} more (see --json)")
+
+
+@contacts_app.command("export")
+def export(list_name: str = typer.Option(..., "--list", help="List to export.")) -> None:
+    """Write the list's contacts as CSV to standard output."""
+    settings = ready_settings()
+    out = csv.writer(sys.stdout, lineterminator="\n")
+    with session(settings) as sess:
+        try:
+            rows = export_rows(sess, list_name)
+            out.writerow(EXPORT_HEADER)
+            out.writerows(rows)
+        except UnknownList as exc:
+            fail(str(exc))
+
+
+@contacts_app.command("show")
+def show(
+    email: Annotated[str, typer.Argument(help="Address (any case or spacing).")],
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """One contact: fields, lists, consent per purpose and recent ledger events."""
+    settings = ready_settings()
+    with session(settings) as sess:
+        try:
+            details = contact_details(sess, email)
+        except LookupError as exc:
+            fail(str(exc.args[0]))
+    if as_json:
+        print_json(details)
+        return
+    console.print(f"[bold]{details['email']}[/]  {details['first_name']} {details['last_name']}"
+                  f"  {details['country']} {details['language']}", highlight=False)
+    consent = Table(title="Consent")
+    for column in ("purpose", "state", "since", "source"):
+        consent.add_column(column)
+    for purpose in ("newsletter", "tracking", "profiling"):
+        state = details["consent"].get(purpose)
+        if state is None:
+            consent.add_row(purpose, "no answer", "", "")
+        else:
+            word = "granted" if state["granted"] else "objected" if state["objected"] else "refused"
+            consent.add_row(purpose, word, str(state["at"]), state["source"])
+    console.print(consent)
+    lists = Table(title="Lists")
+    for column in ("list", "status", "since", "source"):
+        lists.add_column(column)
+    for entry in details["lists"]:
+        lists.add_row(entry["list"], entry["status"], str(entry["changed_at"]), entry["source"])
+    console.print(lists)
