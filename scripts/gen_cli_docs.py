@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 import typer
+from typer.testing import CliRunner
 
 from consentmail.cli import app
 
@@ -24,12 +25,18 @@ def _walk(cmd: click.Command, path: list[str]) -> list[tuple[list[str], click.Co
     return found
 
 
+def _help(args: list[str]) -> str:
+    env = {"COLUMNS": "100", "TERM": "dumb", "NO_COLOR": "1", "_TYPER_FORCE_DISABLE_TERMINAL": "1"}
+    result = CliRunner().invoke(app, [*args, "--help"], env=env, prog_name="consentmail")
+    lines = [line.rstrip() for line in result.output.splitlines()]
+    return "\n".join(lines).strip("\n")
+
+
 def render() -> str:
     root = typer.main.get_command(app)
     parts = ["# Command reference", "", "Generated from `--help` by scripts/gen_cli_docs.py.", ""]
-    for path, cmd in _walk(root, ["consentmail"]):
-        ctx = click.Context(cmd, info_name=" ".join(path), terminal_width=100)
-        parts += [f"## {' '.join(path)}", "", "```", cmd.get_help(ctx).rstrip(), "```", ""]
+    for path, _cmd in _walk(root, ["consentmail"]):
+        parts += [f"## {' '.join(path)}", "", "```", _help(path[1:]), "```", ""]
     return "\n".join(parts)
 
 

@@ -13,7 +13,7 @@ SHARED = Path(os.environ.get("CONSENTMAIL_SHARED", ROOT.parent / "shared"))
 
 
 def shared_path(*parts: str) -> Path:
-    """A path inside ../shared; skips the calling test when the corpus is absent (a user's clone)."""
+    """A path inside ../shared; skips the test when the corpus is absent (a user's clone)."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
         pytest.skip(f"needs ../shared ({path} is absent): the shared corpus is not in this clone")

@@ -25,8 +25,12 @@ def _contact(url: str, email: str = "ada@example.com") -> int:
 
 def _ev(cid: int, purpose: str, action: str, day: int = 1) -> NewEvent:
     return NewEvent(
-        contact_id=cid, purpose=purpose, action=action,
-        at=datetime(2026, 11, day, 12, 0, tzinfo=UTC), source="test", method="api",
+        contact_id=cid,
+        purpose=purpose,
+        action=action,
+        at=datetime(2026, 11, day, 12, 0, tzinfo=UTC),
+        source="test",
+        method="api",
     )
 
 
@@ -41,10 +45,13 @@ def test_state_follows_latest_event(db_url: str) -> None:
         assert not snapshot(s, cid, None).newsletter.granted  # silence is refusal
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE consent_event SET action = 'grant'",
-    "DELETE FROM consent_event",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE consent_event SET action = 'grant'",
+        "DELETE FROM consent_event",
+    ],
+)
 def test_database_refuses_update_and_delete(db_url: str, statement: str) -> None:
     cid = _contact(db_url)
     with session_scope(db_url) as s:
@@ -56,8 +63,14 @@ def test_database_refuses_update_and_delete(db_url: str, statement: str) -> None
 def test_chain_verifies_and_names_first_tampered_record(db_url: str) -> None:
     cid = _contact(db_url)
     with session_scope(db_url) as s:
-        events = record(s, [_ev(cid, "newsletter", "grant"), _ev(cid, "tracking", "grant"),
-                            _ev(cid, "tracking", "withdraw", 3)])
+        events = record(
+            s,
+            [
+                _ev(cid, "newsletter", "grant"),
+                _ev(cid, "tracking", "grant"),
+                _ev(cid, "tracking", "withdraw", 3),
+            ],
+        )
         ids = [e.id for e in events]
     with session_scope(db_url) as s:
         check = verify_chain(s)
@@ -68,7 +81,9 @@ def test_chain_verifies_and_names_first_tampered_record(db_url: str) -> None:
         if engine.dialect.name == "sqlite":
             conn.execute(text("DROP TRIGGER consent_event_no_update"))
         else:
-            conn.execute(text("ALTER TABLE consent_event DISABLE TRIGGER consent_event_append_only"))
+            conn.execute(
+                text("ALTER TABLE consent_event DISABLE TRIGGER consent_event_append_only")
+            )
         conn.execute(text("UPDATE consent_event SET action='grant' WHERE id=:i"), {"i": ids[2]})
     with session_scope(db_url) as s:
         check = verify_chain(s)

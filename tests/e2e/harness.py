@@ -70,7 +70,9 @@ class Running:
 
         with session_scope(self.settings.database_url) as s:
             summary = queue_campaign(
-                s, s.get(Campaign, campaign_id), k_min=self.settings.k_min,
+                s,
+                s.get(Campaign, campaign_id),
+                k_min=self.settings.k_min,
                 default_jurisdiction=self.settings.default_jurisdiction,
             )
         asyncio.run(deliver(self.settings, campaign_id))
@@ -89,8 +91,14 @@ def running(db_url: str, data_dir: Path) -> Iterator[Running]:
     with SmtpSink() as sink:
         settings = make_settings(db_url, data_dir, port, sink.url)
         server = uvicorn.Server(
-            uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                           log_level="warning", access_log=False, lifespan="on")
+            uvicorn.Config(
+                create_app(settings),
+                host="127.0.0.1",
+                port=port,
+                log_level="warning",
+                access_log=False,
+                lifespan="on",
+            )
         )
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
@@ -100,8 +108,9 @@ def running(db_url: str, data_dir: Path) -> Iterator[Running]:
                 raise RuntimeError("uvicorn did not start")
             time.sleep(0.02)
         try:
-            with httpx.Client(base_url=settings.public_url, headers={"User-Agent": BROWSER_UA},
-                              timeout=10) as client:
+            with httpx.Client(
+                base_url=settings.public_url, headers={"User-Agent": BROWSER_UA}, timeout=10
+            ) as client:
                 yield Running(settings, sink, client)
         finally:
             server.should_exit = True

@@ -34,12 +34,21 @@ def _inputs() -> list[tuple[Path, str, Path]]:
     corpus = SHARED / "corpus"
     if (corpus / "contacts" / "signup-export-2000.csv").exists():
         return [
-            (corpus / "contacts" / "signup-export-2000.csv", "news",
-             corpus / "templates" / "mailchimp_gallery-1-4-2.html"),
-            (corpus / "contacts" / "crm-export-300.csv", "crm",
-             corpus / "templates" / "leemunroe_email.html"),
-            (corpus / "contacts" / "crm-export-300.csv", "crm",
-             corpus / "templates" / "sendwithus_mantra_coupon.html"),
+            (
+                corpus / "contacts" / "signup-export-2000.csv",
+                "news",
+                corpus / "templates" / "mailchimp_gallery-1-4-2.html",
+            ),
+            (
+                corpus / "contacts" / "crm-export-300.csv",
+                "crm",
+                corpus / "templates" / "leemunroe_email.html",
+            ),
+            (
+                corpus / "contacts" / "crm-export-300.csv",
+                "crm",
+                corpus / "templates" / "sendwithus_mantra_coupon.html",
+            ),
         ]
     return [(DEMO / "contacts.csv", "news", DEMO / "newsletter.html")]
 
@@ -80,8 +89,11 @@ def test_campaign_end_to_end(db_url: str, tmp_path: Path) -> None:
                     assert import_csv(s, contacts_file, list_name).created > 0
                 imported.add(list_name)
             cid = app.campaign(
-                name=template.stem, subject=f"News: {template.stem}", from_addr="news@shop.example",
-                html=template.read_text(encoding="utf-8-sig"), template_name=template.name,
+                name=template.stem,
+                subject=f"News: {template.stem}",
+                from_addr="news@shop.example",
+                html=template.read_text(encoding="utf-8-sig"),
+                template_name=template.name,
                 list_name=list_name,
             )
             expected[cid] = _expected_recipients(db_url, list_name)
@@ -148,9 +160,13 @@ def _check_tracking_markers(public_url: str, delivered: list) -> None:
 
 def _pick(delivered: list, mode: str, profile: str | None = None, skip: int = 0):  # type: ignore[no-untyped-def]
     found = [
-        (r, m) for r, m in delivered
-        if ((m.open_mode == m.click_mode == "personal") if mode == "personal"
-            else m.open_mode == mode and m.click_mode != "personal")
+        (r, m)
+        for r, m in delivered
+        if (
+            (m.open_mode == m.click_mode == "personal")
+            if mode == "personal"
+            else m.open_mode == mode and m.click_mode != "personal"
+        )
         and (profile is None or m.profile == profile)
     ]
     return found[skip] if len(found) > skip else None
@@ -200,18 +216,21 @@ def _interact_and_report(app, db_url: str, campaign_id: int, delivered: list) ->
     leaver = _pick(delivered, "none") or _pick(delivered, "aggregate", skip=1)
     assert leaver is not None
     unsub = leaver[0].message["List-Unsubscribe"].strip("<>")
-    posted = client.post(unsub, content=b"List-Unsubscribe=One-Click",
-                         headers={"Content-Type": "application/x-www-form-urlencoded"},
-                         follow_redirects=False)
+    posted = client.post(
+        unsub,
+        content=b"List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        follow_redirects=False,
+    )
     assert posted.status_code == 200
 
     app.flushed()
     with session_scope(db_url) as s:
         report = campaign_report(s, campaign_id)
         still_subscribed = s.scalar(
-            select(func.count()).select_from(Subscription).where(
-                Subscription.contact_id == msg2.contact_id, Subscription.status == "subscribed"
-            )
+            select(func.count())
+            .select_from(Subscription)
+            .where(Subscription.contact_id == msg2.contact_id, Subscription.status == "subscribed")
         )
     assert report["sent"] == len(delivered)
     assert sum(report["tracking"].values()) == len(delivered)

@@ -42,7 +42,9 @@ class BuildConfig:
 
 
 @lru_cache(maxsize=32)
-def _compiled(campaign_id: int, html: str, subject: str, text: str | None, name: str) -> CompiledCampaign:
+def _compiled(
+    campaign_id: int, html: str, subject: str, text: str | None, name: str
+) -> CompiledCampaign:
     return compile_campaign(html, subject=subject, text=text, name=name)
 
 
@@ -101,7 +103,9 @@ def build_messages(
     msgs = session.scalars(select(Message).where(Message.id.in_(message_ids))).all()
     contacts = {
         c.id: c
-        for c in session.scalars(select(Contact).where(Contact.id.in_({m.contact_id for m in msgs})))
+        for c in session.scalars(
+            select(Contact).where(Contact.id.in_({m.contact_id for m in msgs}))
+        )
     }
     campaigns = {
         c.id: c

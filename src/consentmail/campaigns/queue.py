@@ -17,8 +17,14 @@ from consentmail.campaigns.urls import new_token
 from consentmail.consent.state import snapshots
 from consentmail.db.models import Campaign, Contact, Message, Subscription, utcnow
 from consentmail.policy import decide, profile_for_country
-from consentmail.policy.types import Category, ConsentSnapshot, Decision, Measure, MessageContext
-from consentmail.policy.types import Mode
+from consentmail.policy.types import (
+    Category,
+    ConsentSnapshot,
+    Decision,
+    Measure,
+    MessageContext,
+    Mode,
+)
 
 CHUNK = 2000
 UNLIMITED_COHORT = 1 << 40
@@ -29,7 +35,9 @@ class QueueSummary:
     queued: int = 0
     not_sent: int = 0  # no newsletter consent, unsubscribed or suppressed
     already_queued: int = 0
-    modes: dict[str, int] = field(default_factory=lambda: {"personal": 0, "aggregate": 0, "none": 0})
+    modes: dict[str, int] = field(
+        default_factory=lambda: {"personal": 0, "aggregate": 0, "none": 0}
+    )
 
 
 def tracking_mode(open_mode: str, click_mode: str) -> str:
@@ -126,7 +134,9 @@ def queue_campaign(
     return summary
 
 
-def message_row(campaign_id: int | None, contact_id: int, list_id: int | None, d: Decision) -> Message:
+def message_row(
+    campaign_id: int | None, contact_id: int, list_id: int | None, d: Decision
+) -> Message:
     personal = Mode.PERSONAL in (d.open_mode, d.click_mode)
     return Message(
         campaign_id=campaign_id,

@@ -56,7 +56,9 @@ async def deliver(
     worker = make_worker(settings)
     try:
         await worker.run(
-            campaign_id=campaign_id, until_idle=campaign_id is not None, stop=stop,
+            campaign_id=campaign_id,
+            until_idle=campaign_id is not None,
+            stop=stop,
             progress=progress,
         )
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 
@@ -34,10 +35,14 @@ def init(
         if cid is None:
             console.print("workspace not empty: demo not loaded")
         else:
-            console.print(f"demo loaded: 40 contacts, campaign {cid} (send it from the admin or "
-                          f"`consentmail campaigns send {cid} --wait`)")
-    console.print(f"admin: {s.public_url}/admin (user admin, password in "
-                  f"{s.data_dir / 'api_token'} or CONSENTMAIL_API_TOKEN)")
+            console.print(
+                f"demo loaded: 40 contacts, campaign {cid} (send it from the admin or "
+                f"`consentmail campaigns send {cid} --wait`)"
+            )
+    console.print(
+        f"admin: {s.public_url}/admin (user admin, password in "
+        f"{s.data_dir / 'api_token'} or CONSENTMAIL_API_TOKEN)"
+    )
 
 
 def _redacted(url: str) -> str:
@@ -62,8 +67,9 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app_ = create_app(s, run_worker=worker and s.run_worker)
     # access_log off: the access log would carry tokens and client IPs (R21, issue 5).
-    uvicorn.run(app_, host=host, port=port, access_log=False, proxy_headers=False,
-                server_header=False)
+    uvicorn.run(
+        app_, host=host, port=port, access_log=False, proxy_headers=False, server_header=False
+    )
 
 
 @app.command("worker")
@@ -73,10 +79,8 @@ def worker() -> None:
 
     s = ready_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(deliver(s, None))
-    except KeyboardInterrupt:
-        pass
 
 
 consent_app = typer.Typer(help="The consent ledger.", no_args_is_help=True)
@@ -96,8 +100,10 @@ def consent_verify(as_json: bool = typer.Option(False, "--json")) -> None:
     elif result.ok:
         console.print(f"ledger intact: {result.checked} events checked")
     if not result.ok:
-        fail(f"ledger broken at event {result.first_broken_id}: {result.problem} "
-             f"({result.checked} events before it are intact)")
+        fail(
+            f"ledger broken at event {result.first_broken_id}: {result.problem} "
+            f"({result.checked} events before it are intact)"
+        )
 
 
 def main() -> None:

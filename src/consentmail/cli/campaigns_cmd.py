@@ -11,7 +11,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import func, select
 
-from consentmail.campaigns.compose import CampaignError, CampaignSpec, create_campaign, read_template
+from consentmail.campaigns.compose import (
+    CampaignError,
+    CampaignSpec,
+    create_campaign,
+    read_template,
+)
 from consentmail.campaigns.queue import queue_campaign
 from consentmail.campaigns.runner import deliver
 from consentmail.cli.common import console, fail, print_json, ready_settings, session
@@ -31,8 +36,9 @@ def create(
     list_name: str | None = typer.Option(None, "--list", help="List to send to."),
     from_name: str = typer.Option("", "--from-name"),
     text: Path | None = typer.Option(None, "--text", help="Plain-text template (else derived)."),
-    category: str = typer.Option("marketing", "--category",
-                                 help="marketing | transactional | security | mandatory"),
+    category: str = typer.Option(
+        "marketing", "--category", help="marketing | transactional | security | mandatory"
+    ),
     measure: str = typer.Option("individual", "--measure", help="individual | aggregate | none"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -40,9 +46,15 @@ def create(
     s = ready_settings()
     try:
         spec = CampaignSpec(
-            name=name, subject=subject, from_addr=from_addr, html=read_template(template),
-            template_name=template.name, list_name=list_name, from_name=from_name,
-            category=category, measure=measure,
+            name=name,
+            subject=subject,
+            from_addr=from_addr,
+            html=read_template(template),
+            template_name=template.name,
+            list_name=list_name,
+            from_name=from_name,
+            category=category,
+            measure=measure,
             text=read_template(text) if text else None,
         )
         with session(s) as sess:
@@ -98,9 +110,15 @@ def send(
         _deliver_with_progress(s, campaign_id, quiet=as_json)
     if as_json:
         done, total = _progress_counts(s, campaign_id)
-        print_json({"queued": summary.queued, "not_sent": summary.not_sent,
-                    "tracking": summary.modes, "delivered": done if wait else 0,
-                    "total": total})
+        print_json(
+            {
+                "queued": summary.queued,
+                "not_sent": summary.not_sent,
+                "tracking": summary.modes,
+                "delivered": done if wait else 0,
+                "total": total,
+            }
+        )
 
 
 def _deliver_with_progress(s, campaign_id: int, quiet: bool) -> None:  # type: ignore[no-untyped-def]
@@ -109,8 +127,7 @@ def _deliver_with_progress(s, campaign_id: int, quiet: bool) -> None:  # type: i
         if quiet:
             await task
             return
-        columns = (TextColumn("delivering"), BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn())
+        columns = (TextColumn("delivering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=console) as bar:
             done, total = _progress_counts(s, campaign_id)
             tid = bar.add_task("send", total=total, completed=done)
@@ -147,7 +164,9 @@ def report(
     table.add_column("figure")
     table.add_column("value", justify="right")
     rows = [
-        ("sent", data["sent"]), ("failed", data["failed"]), ("bounced", data["bounced"]),
+        ("sent", data["sent"]),
+        ("failed", data["failed"]),
+        ("bounced", data["bounced"]),
         ("tracked personally", data["tracking"]["personal"]),
         ("counted in aggregate only", data["tracking"]["aggregate"]),
         ("not measured", data["tracking"]["none"]),

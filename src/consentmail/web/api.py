@@ -35,8 +35,13 @@ class CampaignIn(BaseModel):
 def list_campaigns(session: Session = Depends(db)) -> list[dict[str, Any]]:
     rows = session.scalars(select(Campaign).order_by(Campaign.id)).all()
     return [
-        {"id": c.id, "name": c.name, "status": c.status, "category": c.category,
-         "measure": c.measure}
+        {
+            "id": c.id,
+            "name": c.name,
+            "status": c.status,
+            "category": c.category,
+            "measure": c.measure,
+        }
         for c in rows
     ]
 
@@ -44,9 +49,16 @@ def list_campaigns(session: Session = Depends(db)) -> list[dict[str, Any]]:
 @router.post("/campaigns", status_code=201)
 def post_campaign(body: CampaignIn, session: Session = Depends(db)) -> dict[str, int]:
     spec = CampaignSpec(
-        name=body.name, subject=body.subject, from_addr=body.from_addr, html=body.html,
-        list_name=body.list, from_name=body.from_name, category=body.category,
-        measure=body.measure, text=body.text, template_name="api",
+        name=body.name,
+        subject=body.subject,
+        from_addr=body.from_addr,
+        html=body.html,
+        list_name=body.list,
+        from_name=body.from_name,
+        category=body.category,
+        measure=body.measure,
+        text=body.text,
+        template_name="api",
     )
     try:
         campaign = create_campaign(session, spec)
@@ -57,20 +69,30 @@ def post_campaign(body: CampaignIn, session: Session = Depends(db)) -> dict[str,
 
 
 @router.post("/campaigns/{campaign_id}/send")
-def send_campaign(campaign_id: int, request_settings=Depends(settings_of),  # noqa: B008
-                  session: Session = Depends(db)) -> dict[str, Any]:
+def send_campaign(
+    campaign_id: int,
+    request_settings=Depends(settings_of),  # noqa: B008
+    session: Session = Depends(db),
+) -> dict[str, Any]:
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
         raise HTTPException(404, f"no campaign {campaign_id}")
-    summary = queue_campaign(session, campaign, k_min=request_settings.k_min,
-                             default_jurisdiction=request_settings.default_jurisdiction)
+    summary = queue_campaign(
+        session,
+        campaign,
+        k_min=request_settings.k_min,
+        default_jurisdiction=request_settings.default_jurisdiction,
+    )
     session.commit()
     return {"queued": summary.queued, "not_sent": summary.not_sent, "tracking": summary.modes}
 
 
 @router.get("/campaigns/{campaign_id}/report")
-def get_report(campaign_id: int, request_settings=Depends(settings_of),  # noqa: B008
-               session: Session = Depends(db)) -> dict[str, Any]:
+def get_report(
+    campaign_id: int,
+    request_settings=Depends(settings_of),  # noqa: B008
+    session: Session = Depends(db),
+) -> dict[str, Any]:
     try:
         return campaign_report(session, campaign_id, request_settings.k_min)
     except LookupError as exc:

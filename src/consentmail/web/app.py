@@ -1,7 +1,7 @@
 """The ASGI application: raw tracking routes in front, FastAPI for pages, API and admin.
 
 Route table (who may call what):
-  public   GET|HEAD /o/...  /c/...           tracking (raw ASGI, never touches the DB on the hot path)
+  public   GET|HEAD /o/...  /c/...           tracking (raw ASGI, no DB on the hot path)
   public   GET|POST /u/{t}  /t/{t}  /p/{t}    recipient pages (token in the URL is the credential)
   public   GET /privacy  /healthz
   api      /api/...                          bearer token
@@ -16,14 +16,15 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.types import ASGIApp
 
 from consentmail.config import Settings
 from consentmail.tracking.asgi import TrackingApp
 from consentmail.tracking.ingest import Ingest
 from consentmail.tracking.resolver import Resolver
-from consentmail.web import admin, api, pages, privacy_page
+from consentmail.web import admin, api, api_audit, pages, privacy_page
+from consentmail.web.deps import require_api_token
 
 log = logging.getLogger("consentmail.web")
 
@@ -57,7 +58,10 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> ASGIApp
                     await task
 
     app = FastAPI(
-        title="consentmail", lifespan=lifespan, docs_url=None, redoc_url=None,
+        title="consentmail",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
         openapi_url="/api/openapi.json",
     )
     app.state.settings = settings
@@ -65,6 +69,7 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> ASGIApp
     app.include_router(pages.router)
     app.include_router(privacy_page.router)
     app.include_router(api.router)
+    app.include_router(api_audit.router, dependencies=[Depends(require_api_token)])
     app.include_router(admin.router)
 
     @app.get("/healthz", include_in_schema=False)

@@ -12,4 +12,6 @@ def csrf_token(secret: str, page_token: str, form: str) -> str:
 
 
 def csrf_ok(secret: str, page_token: str, form: str, supplied: str | None) -> bool:
-    return bool(supplied) and hmac.compare_digest(csrf_token(secret, page_token, form), supplied or "")
+    return bool(supplied) and hmac.compare_digest(
+        csrf_token(secret, page_token, form), supplied or ""
+    )

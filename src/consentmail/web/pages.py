@@ -138,8 +138,13 @@ async def stop_tracking_post(token: str, request: Request) -> HTMLResponse:
     form = await request.form()
     settings = settings_of(request)
     if not csrf_ok(settings.secret_key, token, "stop-tracking", str(form.get("csrf") or "")):
-        return _page(request, "message.html", 403, title="Form expired",
-                     text="Please open the stop-tracking page again and press the button.")
+        return _page(
+            request,
+            "message.html",
+            403,
+            title="Form expired",
+            text="Please open the stop-tracking page again and press the button.",
+        )
 
     def run() -> bool:
         with session_factory(settings.database_url)() as session:
@@ -151,11 +156,14 @@ async def stop_tracking_post(token: str, request: Request) -> HTMLResponse:
 
     if not await run_in_threadpool(run):
         return _not_found(request)
-    return _page(request, "stop_tracking.html", title="Tracking stopped", done=True,
-                 **_links(request, token))
+    return _page(
+        request, "stop_tracking.html", title="Tracking stopped", done=True, **_links(request, token)
+    )
 
 
-def _preferences(request: Request, session: Session, token: str, saved: int | None = None) -> HTMLResponse:
+def _preferences(
+    request: Request, session: Session, token: str, saved: int | None = None
+) -> HTMLResponse:
     r = actions.find_recipient(session, token)
     if r is None:
         return _not_found(request)
@@ -188,8 +196,13 @@ async def preferences_post(token: str, request: Request) -> HTMLResponse:
     form = await request.form()
     settings = settings_of(request)
     if not csrf_ok(settings.secret_key, token, "preferences", str(form.get("csrf") or "")):
-        return _page(request, "message.html", 403, title="Form expired",
-                     text="Please open your preferences again and save.")
+        return _page(
+            request,
+            "message.html",
+            403,
+            title="Form expired",
+            text="Please open your preferences again and save.",
+        )
     chosen = {str(v) for v in form.getlist("purpose")}
     wants_list = form.get("subscribed") == "1"
 
@@ -209,4 +222,3 @@ async def preferences_post(token: str, request: Request) -> HTMLResponse:
             return _preferences(request, session, token, saved=changes)
 
     return await run_in_threadpool(run)
-

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from consentmail.policy import PROFILES
-from consentmail.web.pages import templates
 from consentmail.web.deps import settings_of
+from consentmail.web.pages import templates
 
 router = APIRouter()
 
