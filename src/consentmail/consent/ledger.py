@@ -46,6 +46,11 @@ def _iso(dt: datetime) -> str:
     return dt.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+def as_utc(dt: datetime) -> datetime:
+    """Aware UTC; a naive datetime is taken as UTC already (the project's convention)."""
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
 def event_hash(prev_hash: str, ev: ConsentEvent) -> str:
     """SHA-256 over the previous hash and this event's canonical JSON."""
     body = {
@@ -88,7 +93,8 @@ def record(session: Session, events: Iterable[NewEvent]) -> list[ConsentEvent]:
             contact_id=new.contact_id,
             purpose=new.purpose,
             action=new.action,
-            at=new.at,
+            # SQLite keeps a datetime's wall-clock digits and drops the offset: store UTC only.
+            at=as_utc(new.at),
             recorded_at=utcnow(),
             source=new.source,
             method=new.method,

@@ -17,7 +17,7 @@ import unicodedata
 from functools import lru_cache
 
 from email_validator import EmailNotValidError, ValidatedEmail, validate_email
-from email_validator.rfc_constants import DOT_ATOM_TEXT, EMAIL_MAX_LENGTH
+from email_validator.rfc_constants import DOMAIN_MAX_LENGTH, DOT_ATOM_TEXT, EMAIL_MAX_LENGTH
 
 # Only ASCII blanks are trimmed: other Unicode spaces are reported by the validator, not hidden.
 _BLANKS = " \t"
@@ -64,8 +64,8 @@ def normalise_address(raw: str) -> str:
     local, at, domain = address.partition("@")
     # Fast path: an ASCII dot-atom local part comes back from the validator unchanged (no quotes,
     # no NFC change, no display name possible), so only the domain and the lengths are left.
-    if at and DOT_ATOM_TEXT.match(local):
-        known = _domain(domain)
+    if at and len(domain) <= DOMAIN_MAX_LENGTH and DOT_ATOM_TEXT.match(local):
+        known = _domain(domain)  # (longer domains are refused anyway: keep them out of the cache)
         if known is not None and len(local) + 1 + known[2] <= EMAIL_MAX_LENGTH:
             return local.lower() + "@" + known[0]
     info = _validate(address)

@@ -1,0 +1,232 @@
+"""Reading a contacts export as a stream: one parsed row or one rejection per data line.
+
+Memory stays flat whatever the file size: rows are read one at a time and nothing is kept.
+Line numbers are physical lines of the file (the header is line 1), so a person can find the
+row in an editor even when a quoted value spans several lines.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from itertools import chain
+from pathlib import Path
+from types import TracebackType
+from typing import NamedTuple, TextIO
+
+from consentmail.contacts.address import AddressError, normalise_address
+from consentmail.contacts.columns import COLUMNS, ImportFormatError, map_headers
+from consentmail.contacts.values import parse_consent, parse_date, truncate_ip
+
+PURPOSE_COLUMNS = {
+    "newsletter": "newsletter_consent",
+    "tracking": "tracking_consent",
+    "profiling": "profiling_consent",
+}
+_COUNTRY = re.compile(r"[A-Za-z]{2}\Z")
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,4})?\Z")
+_NAME_MAX = 200  # contact.first_name / last_name width: PostgreSQL would refuse longer
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    line: int
+    field: str
+    value: str
+    reason: str
+
+
+class ContactRow(NamedTuple):
+    """A valid data row. A consent is None when the file has no such column (it says nothing).
+
+    A tuple rather than a frozen dataclass: a million of them are built in a large import.
+    """
+
+    line: int
+    email: str  # normalised
+    first_name: str = ""
+    last_name: str = ""
+    country: str = ""
+    language: str = ""
+    newsletter: bool | None = None
+    tracking: bool | None = None
+    profiling: bool | None = None
+    consent_date: date | None = None
+    consent_source: str = ""
+    ip: str = ""  # truncated
+
+
+class _RowError(Exception):
+    def __init__(self, field: str, value: str, reason: str) -> None:
+        self.field, self.value, self.reason = field, value, reason
+
+
+def _check_utf8(path: Path) -> None:
+    """Fail before importing anything rather than half way through a mis-encoded file."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line, offset = 1, 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                line += chunk.count(b"\n", 0, exc.start)
+                raise ImportFormatError(
+                    f"{path}: not UTF-8 text (line {line}, byte {offset + exc.start}); "
+                    "export the file again as UTF-8"
+                ) from None
+            line += chunk.count(b"\n")
+            offset += len(chunk)
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise ImportFormatError(f"{path}: not UTF-8 text (truncated at the end)") from None
+
+
+def _sniff_delimiter(header_line: str) -> str:
+    counts = {sep: header_line.count(sep) for sep in (",", ";", "\t")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
+
+
+# Cached: exports repeat the same few spellings and dates; bounded so memory stays flat.
+_consent = lru_cache(maxsize=512)(parse_consent)
+_date = lru_cache(maxsize=8192)(parse_date)
+
+
+class ContactReader:
+    """Opens an export, maps its headers, then iterates rows. Use as a context manager."""
+
+    def __init__(self, path: Path, *, day_first: bool = True, today: date | None = None) -> None:
+        self.path = Path(path)
+        self.day_first = day_first
+        self.today = today
+        _check_utf8(self.path)
+        # utf-8-sig drops a BOM (I1); newline="" lets csv see CRLF inside quoted values.
+        self._fh: TextIO = self.path.open(encoding="utf-8-sig", newline="")
+        try:
+            header_line = self._fh.readline()
+            if not header_line.strip():
+                raise ImportFormatError(f"{self.path}: empty file, expected a header line")
+            self.delimiter = _sniff_delimiter(header_line)
+            self._reader = csv.reader(chain([header_line], self._fh), delimiter=self.delimiter)
+            self.headers = [h.strip() for h in next(self._reader)]
+            self.columns = map_headers(self.headers, str(self.path))
+            self._width = len(self.headers)
+            self._at = {c: self.columns.get(c, self._width) for c in COLUMNS}
+            self._consent_columns = [(c, self.columns.get(c)) for c in PURPOSE_COLUMNS.values()]
+        except BaseException:
+            self._fh.close()
+            raise
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def __enter__(self) -> ContactReader:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __iter__(self) -> Iterator[ContactRow | Rejection]:
+        reader = self._reader
+        width = len(self.headers)
+        last_line = reader.line_num
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:  # e.g. a cell over csv.field_size_limit(): not a contacts file
+                raise ImportFormatError(f"{self.path}: line {last_line + 1}: {exc}") from None
+            line = last_line + 1  # where this record starts
+            last_line = reader.line_num
+            if not "".join(cells).strip():
+                continue  # blank line or only separators: nothing to import
+            if len(cells) > width:
+                # Usually an unquoted separator inside a value: every later column is shifted,
+                # so a "no" could be read as a "yes". Refuse rather than guess.
+                yield Rejection(
+                    line, "row", self.delimiter.join(cells),
+                    f"{len(cells)} values for {width} columns (an unquoted "
+                    f"{self.delimiter!r} inside a value?)",
+                )
+                continue
+            try:
+                yield self._parse(line, cells)
+            except _RowError as err:
+                yield Rejection(line, err.field, err.value, err.reason)
+
+    def _parse(self, line: int, cells: list[str]) -> ContactRow:
+        # One empty cell past the end stands for every column the file does not have.
+        cells = cells + [""] * (self._width + 1 - len(cells))
+        if "\x00" in "".join(cells):
+            bad = next(i for i, cell in enumerate(cells) if "\x00" in cell)
+            raise _RowError(self.headers[bad], cells[bad], "contains a NUL character")
+        at = self._at
+        raw_email = cells[at["email"]]
+        try:
+            email = normalise_address(raw_email)
+        except AddressError as err:
+            raise _RowError("email", raw_email, err.reason) from None
+        first_name, last_name = cells[at["first_name"]].strip(), cells[at["last_name"]].strip()
+        if len(first_name) > _NAME_MAX or len(last_name) > _NAME_MAX:
+            field, name = ("first_name", first_name) if len(first_name) > _NAME_MAX else (
+                "last_name", last_name)
+            raise _RowError(field, name, f"longer than {_NAME_MAX} characters")
+        country = cells[at["country"]].strip()
+        if country and not _COUNTRY.match(country):
+            raise _RowError("country", country, "not a two-letter country code (ISO 3166)")
+        language = cells[at["language"]].strip()
+        if language and not _LANGUAGE.match(language):
+            raise _RowError("language", language, "not a language code like 'it' or 'pt-BR'")
+        consents: list[bool | None] = []
+        for column, index in self._consent_columns:
+            if index is None:
+                consents.append(None)  # no such column: the file says nothing
+                continue
+            try:
+                consents.append(_consent(cells[index]))
+            except ValueError as err:
+                raise _RowError(column, cells[index].strip(), str(err)) from None
+        raw_date = cells[at["consent_date"]].strip()
+        try:
+            when = _date(raw_date, day_first=self.day_first) if raw_date else None
+        except ValueError as err:
+            raise _RowError("consent_date", raw_date, str(err)) from None
+        if when is not None and self.today is not None and when > self.today:
+            raise _RowError("consent_date", raw_date, f"in the future (today is {self.today})")
+        raw_ip = cells[at["consent_ip"]].strip()
+        try:
+            ip = truncate_ip(raw_ip) if raw_ip else ""
+        except ValueError as err:
+            raise _RowError("consent_ip", raw_ip, str(err)) from None
+        return ContactRow(
+            line,
+            email,
+            first_name,
+            last_name,
+            country.upper() if country else "",
+            language.lower().replace("_", "-") if language else "",
+            consents[0],
+            consents[1],
+            consents[2],
+            when,
+            cells[at["consent_source"]].strip(),
+            ip,
+        )
+
+
+def read_contacts(
+    path: Path, *, day_first: bool = True, today: date | None = None
+) -> Iterator[ContactRow | Rejection]:
+    """Every data row of `path` as a ContactRow or a Rejection, in file order."""
+    with ContactReader(path, day_first=day_first, today=today) as reader:
+        yield from reader

@@ -1,0 +1,191 @@
+"""What importing one row changes, decided without I/O.
+
+Rows are applied one after the other to what is known about each contact (from the database
+or from earlier rows of the same file), so a later duplicate row updates the contact (I4) and the
+counts are the same whatever the batch size. The service turns the plan into SQL.
+
+Rules (laws 1 and 5, cases I3 and I8):
+- a yes for a purpose with no state is a grant; a yes after a withdrawal is kept as it is
+  (no re-grant), unless forced with a stated source;
+- a no records nothing: silence is refusal when there is no state, and an import is not a
+  withdrawal when there is a grant (forced: the file is authoritative, the grant is withdrawn);
+- the list subscription follows the newsletter column: created with the grant, never revived
+  after an unsubscribe unless forced; no newsletter column, no subscription.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, NamedTuple
+
+from consentmail.contacts.csv_read import ContactRow
+
+PURPOSES = ("newsletter", "tracking", "profiling")
+FIELDS = ("first_name", "last_name", "country", "language")
+SUBSCRIBED, UNSUBSCRIBED = "subscribed", "unsubscribed"
+
+
+@dataclass(slots=True)
+class Known:
+    """One contact as the import sees it; updated row by row."""
+
+    contact_id: int | None  # None: created by this import, not inserted yet
+    fields: dict[str, str]
+    subscription: str | None = None  # status on the imported list, None if not on it
+    sub_in_db: bool = False  # a subscription row exists already (update, not insert)
+    granted: dict[str, bool] = field(default_factory=dict)  # purpose -> granted; absent: no state
+    dirty: bool = False  # fields to write
+    sub_changed: bool = False
+    sub_source: str = ""
+    collected_at: datetime | None = None
+
+
+class PlannedEvent(NamedTuple):
+    """A ledger event to record, as record_bulk reads it (NewEvent's attributes).
+
+    A tuple, not a dataclass: a large import makes millions. The contact may not be inserted
+    yet when the event is planned, so its id is read from it at write time.
+    """
+
+    contact: Known
+    purpose: str
+    action: str
+    at: datetime
+    source: str
+    evidence: dict[str, Any]
+    ip_truncated: str
+    method: str = "import"
+    notice_version: str = ""  # I8: no notice is known for an imported consent
+    notice_sha256: str = ""
+
+    @property
+    def contact_id(self) -> int:
+        if self.contact.contact_id is None:
+            raise LookupError("the contact of this event has not been inserted yet")
+        return self.contact.contact_id
+
+
+@dataclass
+class Policy:
+    source: str  # "import:<file name>"
+    now: datetime
+    force: bool = False
+    force_source: str = ""
+    midnights: dict[date, datetime] = field(default_factory=dict)  # consent_date -> 00:00 UTC
+
+
+class Outcome(NamedTuple):
+    kind: str  # created | updated | unchanged
+    kept: bool  # a yes was not applied because of an earlier withdrawal/unsubscribe (I3)
+
+
+def apply_row(
+    known: dict[str, Known], row: ContactRow, policy: Policy, events: list[PlannedEvent]
+) -> Outcome:
+    """Apply `row` to `known[row.email]` (created if missing) and append the events it causes."""
+    contact = known.get(row.email)
+    created = contact is None
+    changed = kept = False
+    at = _at(row, policy)
+    if contact is None:
+        fields = {"first_name": row.first_name, "last_name": row.last_name,
+                  "country": row.country, "language": row.language}
+        contact = known[row.email] = Known(
+            contact_id=None, fields=fields, dirty=True, collected_at=at
+        )
+    else:
+        for name in FIELDS:
+            value = getattr(row, name)
+            if value and contact.fields[name] != value:  # an empty cell never erases anything
+                contact.fields[name] = value
+                contact.dirty = changed = True
+    evidence: dict[bool, dict[str, Any]] = {}  # forced or not -> shared by this row's events
+    for purpose, wanted in zip(PURPOSES, (row.newsletter, row.tracking, row.profiling),
+                               strict=True):
+        if wanted is None:
+            continue  # no such column: the file says nothing
+        state = contact.granted.get(purpose)
+        action, forced = "", False
+        if wanted and state is None:
+            action = "grant"
+        elif wanted and state is False:
+            if policy.force:
+                action, forced = "grant", True
+            else:
+                kept = True
+        elif not wanted and state is True and policy.force:
+            action, forced = "withdraw", True
+        if action:
+            if forced not in evidence:
+                evidence[forced] = _evidence(row, forced)
+            # A forced withdrawal happens now; the file's date is when the person said yes.
+            when = at if action == "grant" else policy.now
+            _event(events, contact, row, policy, purpose, action, when, evidence[forced], forced)
+            changed = True
+    sub_change = _subscription(contact, row, policy)
+    if sub_change == "kept":
+        kept = True
+    elif sub_change:
+        changed = True
+    kind = "created" if created else "updated" if changed else "unchanged"
+    return Outcome(kind, kept)
+
+
+def _subscription(contact: Known, row: ContactRow, policy: Policy) -> str:
+    """'' (nothing), 'changed' or 'kept'."""
+    if row.newsletter is None:
+        return ""
+    status, forced = contact.subscription, False
+    if row.newsletter:
+        if status is None and contact.granted.get("newsletter"):
+            status = SUBSCRIBED
+        elif status == UNSUBSCRIBED:
+            if not policy.force:
+                return "kept"
+            status, forced = SUBSCRIBED, True
+    elif status == SUBSCRIBED and policy.force:
+        status, forced = UNSUBSCRIBED, True
+    if status == contact.subscription:
+        return ""
+    contact.subscription = status
+    contact.sub_changed = True
+    contact.sub_source = policy.force_source if forced else policy.source
+    return "changed"
+
+
+def _at(row: ContactRow, policy: Policy) -> datetime:
+    if row.consent_date is None:
+        return policy.now  # I8: no date known, the import time
+    at = policy.midnights.get(row.consent_date)
+    if at is None:
+        if len(policy.midnights) > 50_000:
+            policy.midnights.clear()  # bounded: memory must not grow with the file
+        d = row.consent_date
+        at = policy.midnights[d] = datetime(d.year, d.month, d.day, tzinfo=UTC)
+    return at
+
+
+def _evidence(row: ContactRow, forced: bool) -> dict[str, Any]:
+    # I8: what the file says and nothing more (no notice version we never saw).
+    evidence: dict[str, Any] = {"imported": True, "line": row.line}
+    if forced:
+        evidence["forced"] = True
+    if row.consent_source:
+        evidence["consent_source"] = row.consent_source
+    if row.ip:
+        evidence["ip"] = row.ip
+    return evidence
+
+
+def _event(
+    events: list[PlannedEvent], contact: Known, row: ContactRow, policy: Policy,
+    purpose: str, action: str, at: datetime, evidence: dict[str, Any], forced: bool,
+) -> None:
+    contact.granted[purpose] = action == "grant"
+    events.append(
+        PlannedEvent(
+            contact, purpose, action, at, policy.force_source if forced else policy.source,
+            evidence, row.ip,
+        )
+    )

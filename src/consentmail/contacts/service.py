@@ -1,0 +1,261 @@
+"""Contact import and look-ups: the functions the CLI, the API and the tests call.
+
+An import reads the file as a stream and works in batches of BATCH rows: one query per table to
+learn what the database knows about the batch's contacts, a pure plan (plan.py), then executemany
+writes and ledger events through `record_bulk`. Each batch is committed, so memory stays flat
+and a crash keeps finished batches; importing again is idempotent. `dry_run` commits nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from operator import itemgetter
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Table, bindparam, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from consentmail.consent.bulk import executemany, record_bulk
+from consentmail.contacts.address import AddressError, normalise_address
+from consentmail.contacts.csv_read import ContactReader, ContactRow, Rejection
+from consentmail.contacts.plan import FIELDS, Known, PlannedEvent, Policy, apply_row
+from consentmail.db.models import ConsentState, Contact, ContactList, Subscription, utcnow
+
+BATCH = 5000  # rows per transaction: memory stays bounded, round trips stay few
+_CONTACTS = cast(Table, Contact.__table__)
+_SUBS = cast(Table, Subscription.__table__)
+# Column order of the tuples we insert.
+_FIELD_VALUES = itemgetter(*FIELDS)
+_NEW_CONTACT = ("email", *FIELDS, "suppressed", "suppressed_reason", "collected_at", "created_at")
+_NEW_SUB = ("contact_id", "list_id", "status", "changed_at", "source")
+
+
+@dataclass
+class ImportSummary:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    kept: int = 0  # contacts whose unsubscribe or withdrawal was kept despite a yes (I3)
+    rejected: list[Rejection] = field(default_factory=list)
+    events: int = 0  # ledger events recorded
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "kept": self.kept,
+            "rejected": [
+                {"line": r.line, "field": r.field, "value": r.value, "reason": r.reason}
+                for r in self.rejected
+            ],
+        }
+
+
+def find_contact(session: Session, raw_email: str) -> Contact | None:
+    """The contact for any case/space variant of the address (I4); None if unknown or invalid."""
+    try:
+        email = normalise_address(raw_email)
+    except AddressError:
+        return None
+    return session.scalar(select(Contact).where(Contact.email == email))
+
+
+def get_or_create_list(session: Session, name: str) -> ContactList:
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise ValueError(f"list name {name!r}: between 1 and 200 characters")
+    found = session.scalar(select(ContactList).where(ContactList.name == name))
+    if found is None:
+        found = ContactList(name=name)
+        session.add(found)
+        session.flush()
+    return found
+
+
+def import_csv(
+    session: Session,
+    path: Path,
+    list_name: str,
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    force_source: str | None = None,
+    day_first: bool = True,
+    now: datetime | None = None,
+) -> ImportSummary:
+    """Import a contacts export into `list_name`. Bad rows are reported, never fatal (I6).
+
+    Commits the session after every batch (and anything pending in it with the first one);
+    with `dry_run` nothing is committed and everything is rolled back at the end.
+    """
+    if force and not (force_source and force_source.strip()):
+        raise ValueError("force needs a stated source (who asked and why), e.g. 'ticket 4711'")
+    path = Path(path)
+    if now is None:
+        now = utcnow()
+    elif now.tzinfo is None:
+        raise ValueError("now must be timezone-aware (UTC)")
+    now = now.astimezone(UTC)
+    policy = Policy(
+        source=f"import:{path.name}",
+        now=now,
+        force=force,
+        force_source=(force_source or "").strip(),
+    )
+    summary = ImportSummary()
+    kept: set[str] = set()
+    with ContactReader(path, day_first=day_first, today=now.date()) as reader:
+        list_id = get_or_create_list(session, list_name).id
+        batch: list[ContactRow] = []
+        for item in reader:
+            if isinstance(item, Rejection):
+                summary.rejected.append(item)
+                continue
+            batch.append(item)
+            if len(batch) >= BATCH:
+                _import_batch(session, batch, list_id, policy, summary, kept)
+                batch.clear()
+                if not dry_run:
+                    session.commit()
+                kept.clear()  # a contact kept in two batches counts twice: rare, and bounded
+        _import_batch(session, batch, list_id, policy, summary, kept)
+    if dry_run:
+        session.rollback()
+    else:
+        session.commit()
+    return summary
+
+
+def _import_batch(
+    session: Session,
+    rows: list[ContactRow],
+    list_id: int,
+    policy: Policy,
+    summary: ImportSummary,
+    kept: set[str],
+) -> None:
+    if not rows:
+        return
+    known = _load(session, {row.email for row in rows}, list_id)
+    planned: list[PlannedEvent] = []
+    for row in rows:
+        outcome = apply_row(known, row, policy, planned)
+        if outcome.kind == "created":
+            summary.created += 1
+        elif outcome.kind == "updated":
+            summary.updated += 1
+        else:
+            summary.unchanged += 1
+        if outcome.kept and row.email not in kept:
+            kept.add(row.email)
+            summary.kept += 1
+    _write(session, known, list_id, planned, policy)
+    summary.events += len(planned)
+
+
+def _load(session: Session, emails: set[str], list_id: int) -> dict[str, Known]:
+    """What the database knows about these addresses: fields, subscription, consent state."""
+    known: dict[str, Known] = {}
+    by_id: dict[int, Known] = {}
+    for row in session.execute(
+        select(_CONTACTS.c.id, _CONTACTS.c.email, *(_CONTACTS.c[f] for f in FIELDS)).where(
+            _CONTACTS.c.email.in_(emails)
+        )
+    ):
+        contact = Known(contact_id=row.id, fields={f: getattr(row, f) for f in FIELDS})
+        known[row.email] = by_id[row.id] = contact
+    if not by_id:
+        return known
+    ids = list(by_id)
+    for cid, status in session.execute(
+        select(_SUBS.c.contact_id, _SUBS.c.status).where(
+            _SUBS.c.list_id == list_id, _SUBS.c.contact_id.in_(ids)
+        )
+    ):
+        by_id[cid].subscription = status
+        by_id[cid].sub_in_db = True
+    for cid, purpose, granted in session.execute(
+        select(ConsentState.contact_id, ConsentState.purpose, ConsentState.granted).where(
+            ConsentState.contact_id.in_(ids)
+        )
+    ):
+        by_id[cid].granted[purpose] = granted
+    return known
+
+
+def _write(
+    session: Session,
+    known: dict[str, Known],
+    list_id: int,
+    planned: list[PlannedEvent],
+    policy: Policy,
+) -> None:
+    now = policy.now
+    new = {email: c for email, c in known.items() if c.contact_id is None}
+    if new:
+        values = [
+            (email, *_FIELD_VALUES(c.fields), False, "", c.collected_at or now, now)
+            for email, c in new.items()
+        ]
+        before = session.scalar(select(func.max(_CONTACTS.c.id))) or 0
+        executemany(session, insert(_CONTACTS), values, columns=_NEW_CONTACT)
+        # Ids grow, so ours are above the old maximum: a range scan on the primary key instead
+        # of one index lookup per address. Others' rows in the range are ignored, and should
+        # a sequence hand out lower ids (cached sequences), the look-up by address finds them.
+        _assign_ids(session, new, _CONTACTS.c.id > before)
+        missing = [email for email, c in new.items() if c.contact_id is None]
+        if missing:
+            _assign_ids(session, new, _CONTACTS.c.email.in_(missing))
+    updates = [
+        {"cid": c.contact_id, **c.fields}
+        for email, c in known.items()
+        if c.dirty and email not in new
+    ]
+    executemany(
+        session,
+        update(_CONTACTS)
+        .where(_CONTACTS.c.id == bindparam("cid"))
+        .values({f: bindparam(f) for f in FIELDS}),
+        updates,
+    )
+    _write_subscriptions(session, known.values(), list_id, now)
+    record_bulk(session, planned, recorded_at=now)
+
+
+def _assign_ids(session: Session, new: dict[str, Known], where: ColumnElement[bool]) -> None:
+    for cid, email in session.execute(select(_CONTACTS.c.id, _CONTACTS.c.email).where(where)):
+        if email in new:
+            new[email].contact_id = cid
+
+
+def _id(contact: Known) -> int:
+    assert contact.contact_id is not None  # inserted above
+    return contact.contact_id
+
+
+def _write_subscriptions(
+    session: Session, contacts: Iterable[Known], list_id: int, now: datetime
+) -> None:
+    inserts: list[tuple[Any, ...]] = []
+    updates: list[tuple[Any, ...]] = []
+    for c in contacts:
+        if c.sub_changed:
+            row = (_id(c), list_id, c.subscription, now, c.sub_source)
+            (updates if c.sub_in_db else inserts).append(row)
+    executemany(session, insert(_SUBS), inserts, columns=_NEW_SUB)
+    executemany(
+        session,
+        update(_SUBS)
+        .where(_SUBS.c.contact_id == bindparam("cid"), _SUBS.c.list_id == bindparam("lid"))
+        .values(
+            status=bindparam("status"),
+            source=bindparam("source"),
+            changed_at=bindparam("changed_at"),
+        ),
+        [(status, changed, source, cid, lid) for cid, lid, status, changed, source in updates],
+        columns=("status", "changed_at", "source", "cid", "lid"),
+    )

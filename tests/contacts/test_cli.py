@@ -1,0 +1,120 @@
+"""`consentmail contacts import|export|show` through the real command, on a temp database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from consentmail.cli.app import app
+from tests.contacts.conftest import CONTACT_FIXTURES
+
+runner = CliRunner()
+BOM_CRLF = str(CONTACT_FIXTURES / "bom_crlf.csv")
+
+
+@pytest.fixture(autouse=True)
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> Path:
+    monkeypatch.setenv("CONSENTMAIL_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("CONSENTMAIL_DATABASE_URL", db_url)  # the command upgrades it (no-op)
+    return tmp_path
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["contacts", *args])
+    return result.exit_code, result.output
+
+
+def test_import_json() -> None:
+    code, out = run("import", BOM_CRLF, "--list", "main", "--json")
+    assert code == 0, out
+    data = json.loads(out)
+    assert {k: data[k] for k in ("created", "updated", "unchanged", "kept")} == {
+        "created": 8,
+        "updated": 1,
+        "unchanged": 0,
+        "kept": 0,
+    }
+    assert data["rejected"][0] == {
+        "line": 5,
+        "field": "email",
+        "value": "mario.rossi@",
+        "reason": "There must be something after the @-sign.",
+    }
+    code, out = run("import", BOM_CRLF, "--list", "main", "--json")
+    assert json.loads(out)["unchanged"] == 9
+
+
+def test_import_table_lists_rejected_rows() -> None:
+    code, out = run("import", BOM_CRLF, "--list", "main")
+    assert code == 0, out
+    assert "created" in out and "rejected" in out and "kept" in out
+    assert "There must be something after the @-sign." in out
+    assert "unknown consent value 'maybe'" in out
+
+
+def test_dry_run_then_show_finds_nothing() -> None:
+    code, out = run("import", BOM_CRLF, "--list", "main", "--dry-run")
+    assert code == 0 and "dry run" in out
+    code, out = run("show", "jurgen.fischer9@courrier.example")
+    assert code == 1 and "no contact with the address" in out
+
+
+def test_force_needs_a_source() -> None:
+    code, out = run("import", BOM_CRLF, "--list", "main", "--force")
+    assert code == 1 and "--force needs --source" in out
+    code, out = run("import", BOM_CRLF, "--list", "main", "--source", "x")
+    assert code == 1
+
+
+def test_format_errors_are_clean() -> None:
+    code, out = run("import", str(CONTACT_FIXTURES / "no_email.csv"), "--list", "main")
+    assert code == 1 and "no email column" in out and "'Vorname'" in out
+    code, out = run("import", "missing.csv", "--list", "main")
+    assert code == 1 and "no such file" in out
+
+
+def test_month_first() -> None:
+    run("import", BOM_CRLF, "--list", "main", "--month-first")
+    code, out = run("show", "MARCO.D_ANGELO8@müller.example", "--json")
+    assert code == 0
+    details = json.loads(out)
+    assert details["email"] == "marco.d_angelo8@müller.example"
+    assert {e["at"][:10] for e in details["events"]} == {"2024-01-10"}
+
+
+def test_export_and_show() -> None:
+    run("import", BOM_CRLF, "--list", "main")
+    code, out = run("export", "--list", "main")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == (
+        "email,first_name,last_name,country,language,subscription,"
+        "newsletter_consent,tracking_consent,profiling_consent"
+    )
+    assert lines[1] == (
+        "jurgen.fischer9@courrier.example,Jürgen,Fischer,DE,de,subscribed,yes,yes,no"
+    )
+    assert len(lines) == 9
+    assert 'chloe.dubois3@courrier.example,Chloé,"Dubois, Jr.",FR,fr,subscribed,yes,no,yes' in lines
+    code, out = run("export", "--list", "nope")
+    assert code == 1 and "no list named 'nope'" in out
+    code, out = run("show", "  JURGEN.FISCHER9@COURRIER.EXAMPLE ")
+    assert code == 0 and "jurgen.fischer9@courrier.example" in out and "granted" in out
+    code, out = run("show", "jurgen.fischer9@courrier.example", "--json")
+    details = json.loads(out)
+    assert details["consent"]["tracking"]["granted"] is True
+    assert details["lists"][0]["list"] == "main"
+    assert [e["purpose"] for e in details["events"]] == ["newsletter", "tracking"]
+
+
+def test_exported_list_reimports_unchanged(workspace: Path) -> None:
+    run("import", BOM_CRLF, "--list", "main")
+    _, out = run("export", "--list", "main")
+    path = workspace / "export.csv"
+    path.write_text(out, encoding="utf-8")
+    code, out = run("import", str(path), "--list", "main", "--json")
+    data = json.loads(out)
+    assert (data["created"], data["updated"], data["unchanged"], data["rejected"]) == (0, 0, 8, [])
