@@ -32,6 +32,7 @@ from consentmail.consent.ledger import (
     NewEvent,
     _chain_head,
     _iso,
+    as_utc,
     event_hash,
 )
 from consentmail.db.models import ConsentEvent, ConsentState, utcnow
@@ -69,8 +70,9 @@ def executemany(
     if missing:
         raise ValueError(f"executemany: rows lack {missing} for {compiled.string[:60]!r}")
     if columns is None:
-        by_name = {n: list(map(itemgetter(n), cast(Sequence[Mapping[str, Any]], rows)))
-                   for n in names}
+        by_name = {
+            n: list(map(itemgetter(n), cast(Sequence[Mapping[str, Any]], rows))) for n in names
+        }
     else:
         transposed: list[tuple[Any, ...]] = list(
             zip(*cast(Sequence[Sequence[Any]], rows), strict=True)
@@ -127,8 +129,19 @@ def _map_reusing(proc: Callable[[Any], Any], values: list[Any]) -> list[Any]:
 
 # consent_event columns in the order record_bulk builds its rows.
 _COLUMNS = (
-    "contact_id", "purpose", "action", "at", "recorded_at", "source", "method",
-    "notice_version", "notice_sha256", "evidence", "ip_truncated", "prev_hash", "hash",
+    "contact_id",
+    "purpose",
+    "action",
+    "at",
+    "recorded_at",
+    "source",
+    "method",
+    "notice_version",
+    "notice_sha256",
+    "evidence",
+    "ip_truncated",
+    "prev_hash",
+    "hash",
 )
 
 
@@ -165,20 +178,33 @@ class _Hasher:
         if at_text is None:
             at_text = self.times[at] = _ESCAPE(_iso(at))
         try:
-            canonical = "".join((
-                '{"action":', _ESCAPE(action),
-                ',"at":', at_text,
-                ',"contact_id":', str(cid),
-                ',"evidence":', self._evidence(evidence),
-                ',"ip_truncated":', _ESCAPE(ip),
-                ',"method":', _ESCAPE(method),
-                ',"notice_sha256":', _ESCAPE(sha),
-                ',"notice_version":', _ESCAPE(version),
-                ',"purpose":', _ESCAPE(purpose),
-                ',"recorded_at":', self.recorded_at,
-                ',"source":', _ESCAPE(source),
-                "}",
-            ))
+            canonical = "".join(
+                (
+                    '{"action":',
+                    _ESCAPE(action),
+                    ',"at":',
+                    at_text,
+                    ',"contact_id":',
+                    str(cid),
+                    ',"evidence":',
+                    self._evidence(evidence),
+                    ',"ip_truncated":',
+                    _ESCAPE(ip),
+                    ',"method":',
+                    _ESCAPE(method),
+                    ',"notice_sha256":',
+                    _ESCAPE(sha),
+                    ',"notice_version":',
+                    _ESCAPE(version),
+                    ',"purpose":',
+                    _ESCAPE(purpose),
+                    ',"recorded_at":',
+                    self.recorded_at,
+                    ',"source":',
+                    _ESCAPE(source),
+                    "}",
+                )
+            )
         except TypeError:  # not a string where one is expected: let json.dumps decide
             return self._slow(prev, row)
         digest = hashlib.sha256((prev + canonical).encode()).hexdigest()
@@ -195,9 +221,11 @@ class _Hasher:
     def _evidence(self, evidence: dict[str, Any]) -> str:
         # One import row's events share their evidence object: serialise it once.
         if self.evidence[0] is not evidence:
-            self.evidence = (evidence, _flat_json(evidence) or json.dumps(
-                evidence, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-            ))
+            self.evidence = (
+                evidence,
+                _flat_json(evidence)
+                or json.dumps(evidence, sort_keys=True, separators=(",", ":"), ensure_ascii=False),
+            )
         return self.evidence[1]
 
 
@@ -250,7 +278,9 @@ class EventLike(Protocol):
 
 
 def record_bulk(
-    session: Session, events: Sequence[NewEvent | EventLike], *,
+    session: Session,
+    events: Sequence[NewEvent | EventLike],
+    *,
     recorded_at: datetime | None = None,
 ) -> None:
     """Append `events` in order and update consent_state, as `record()` would.
@@ -271,8 +301,19 @@ def record_bulk(
     rows: list[tuple[Any, ...]] = []
     hasher = _Hasher(when)
     for new in events:
-        row = (new.contact_id, new.purpose, new.action, new.at, when, new.source, new.method,
-               new.notice_version, new.notice_sha256, new.evidence or {}, new.ip_truncated)
+        row = (
+            new.contact_id,
+            new.purpose,
+            new.action,
+            as_utc(new.at),
+            when,
+            new.source,
+            new.method,
+            new.notice_version,
+            new.notice_sha256,
+            new.evidence or {},
+            new.ip_truncated,
+        )
         digest = hasher(prev, row)
         rows.append((*row, prev, digest))
         prev = digest
