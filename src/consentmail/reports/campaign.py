@@ -6,7 +6,10 @@ Personal figures come only from messages whose basis was consent; exemption data
 
 from __future__ import annotations
 
-from typing import Any
+from collections import defaultdict
+from collections.abc import Hashable, Mapping
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -51,6 +54,66 @@ def _aggregate(session: Session, campaign_id: int, kind: str) -> tuple[int, int]
         ).where(AggregateCounter.campaign_id == campaign_id, AggregateCounter.kind == kind)
     ).one()
     return int(human), int(machine)
+
+
+K = TypeVar("K", bound=Hashable)
+
+
+def suppress_small(counts: Mapping[K, int], k_min: int) -> dict[K, int | None]:
+    """Counts from 1 to k-1 become None (shown as "<k"). When that hides a single cell, the
+    smallest other positive cell is hidden too, so that no hidden count is the total minus the
+    cells shown (complementary suppression)."""
+    shown: dict[K, int | None] = {
+        key: None if 0 < n < k_min else n for key, n in counts.items()
+    }
+    hidden = [key for key, n in shown.items() if n is None]
+    if len(hidden) == 1:
+        others = [(n, repr(key), key) for key, n in shown.items() if n]
+        if others:
+            shown[min(others)[2]] = None
+    return shown
+
+
+def _aggregate_breakdown(session: Session, campaign_id: int, k_min: int) -> dict[str, Any]:
+    """Human aggregate counts per link (clicks) and per hour (opens, clicks), small ones hidden."""
+    by_link: dict[int, int] = defaultdict(int)
+    by_hour: dict[str, dict[str, int]] = {"open": defaultdict(int), "click": defaultdict(int)}
+    for kind, index, bucket, human in session.execute(
+        select(
+            AggregateCounter.kind,
+            AggregateCounter.link_index,
+            AggregateCounter.bucket,
+            AggregateCounter.human,
+        ).where(AggregateCounter.campaign_id == campaign_id)
+    ):
+        if kind not in by_hour:
+            continue
+        by_hour[kind][_hour(bucket)] += human
+        if kind == "click":
+            by_link[index] += human
+    links = suppress_small(dict(sorted(by_link.items())), k_min)
+    opens = suppress_small(by_hour["open"], k_min)
+    clicks = suppress_small(by_hour["click"], k_min)
+    hours = [
+        {"hour": hour, "opens": opens.get(hour, 0), "clicks": clicks.get(hour, 0)}
+        for hour in sorted(set(opens) | set(clicks))
+    ]
+    cells = [*links.values(), *opens.values(), *clicks.values()]
+    return {
+        "clicks_by_link": links,
+        "aggregate_hours": hours,
+        "small_numbers": {
+            "k": k_min,
+            "suppressed_links": [i for i, n in links.items() if n is None],
+            "suppressed_cells": sum(n is None for n in cells),
+        },
+    }
+
+
+def _hour(bucket: datetime) -> str:
+    if bucket.tzinfo is None:
+        bucket = bucket.replace(tzinfo=UTC)  # SQLite hands datetimes back naive; stored in UTC
+    return bucket.astimezone(UTC).isoformat()
 
 
 def campaign_report(session: Session, campaign_id: int, k_min: int = 10) -> dict[str, Any]:
@@ -116,4 +179,6 @@ def campaign_report(session: Session, campaign_id: int, k_min: int = 10) -> dict
         },
         "unsubscribed": int(unsubscribed or 0),
         "stopped_tracking": int(stopped or 0),
+        # Small numbers (law 3): per-link and per-hour aggregate counts below k are None.
+        **_aggregate_breakdown(session, campaign_id, k_min),
     }

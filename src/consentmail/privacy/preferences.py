@@ -1,0 +1,143 @@
+"""The preference centre's service: what a recipient sees and what a saved form changes.
+
+Every change goes through consent.actions (ledger events, commit before the answer, law 5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from consentmail.consent import actions
+from consentmail.consent.actions import Recipient
+from consentmail.db.models import ContactList, Subscription
+from consentmail.policy.types import Purpose
+
+PURPOSES = tuple(p.value for p in Purpose)
+
+
+@dataclass(frozen=True, slots=True)
+class PurposeChoice:
+    name: str
+    granted: bool
+    since: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ListChoice:
+    list_id: int
+    name: str
+    subscribed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Choices:
+    """A saved preference form: the purposes ticked, and the lists shown and ticked."""
+
+    purposes: frozenset[str]
+    lists_shown: frozenset[int]
+    lists_ticked: frozenset[int]
+    language: str | None = None  # the language the form was shown in
+
+
+def purposes_of(session: Session, r: Recipient) -> list[PurposeChoice]:
+    state = actions.current_state(session, r)
+    return [
+        PurposeChoice(p, getattr(state, p).granted, getattr(state, p).at) for p in PURPOSES
+    ]
+
+
+def lists_of(session: Session, r: Recipient) -> list[ListChoice]:
+    """Every list the contact is or was on, and the message's own list."""
+    rows = session.execute(
+        select(ContactList.id, ContactList.name, Subscription.status)
+        .join(Subscription, Subscription.list_id == ContactList.id)
+        .where(Subscription.contact_id == r.contact.id)
+        .order_by(ContactList.name)
+    ).all()
+    found = [
+        ListChoice(lid, name, status == "subscribed" and not r.contact.suppressed)
+        for lid, name, status in rows
+    ]
+    if r.list is not None and all(c.list_id != r.list.id for c in found):
+        found.append(ListChoice(r.list.id, r.list.name, False))
+    return found
+
+
+def _on_list(r: Recipient, contact_list: ContactList) -> Recipient:
+    return Recipient(r.message, r.contact, contact_list)
+
+
+def apply_choices(session: Session, r: Recipient, choices: Choices) -> int:
+    """Save the form. Returns the number of changes recorded.
+
+    Lists first, then purposes: leaving a list also ends the newsletter consent (Art. 21, in
+    actions.unsubscribe), and the newsletter box the person left ticked on the same form then
+    grants it again, with the notice shown, so that the other lists keep coming.
+    """
+    if choices.language and choices.language != language_code(r.contact.language):
+        # A grant names the notice in the contact's language: the one this form showed.
+        r.contact.language = choices.language
+        session.commit()
+    changes = 0
+    for current in lists_of(session, r):
+        if current.list_id not in choices.lists_shown:
+            continue  # a list added after the page was shown is left alone
+        wanted = current.list_id in choices.lists_ticked
+        if wanted == current.subscribed:
+            continue
+        contact_list = session.get(ContactList, current.list_id)
+        assert contact_list is not None
+        on_list = _on_list(r, contact_list)
+        if wanted:
+            changes += int(actions.resubscribe(session, on_list))
+        else:
+            changes += int(actions.unsubscribe(session, on_list, "page"))
+    wanted_purposes = {p: p in choices.purposes for p in PURPOSES}
+    changes += actions.set_preferences(session, r, wanted_purposes, "page")
+    return changes
+
+
+def unsubscribe_all(session: Session, r: Recipient) -> int:
+    """Leave every list and end the newsletter consent. Returns changes recorded."""
+    changes = 0
+    for current in lists_of(session, r):
+        if current.subscribed:
+            contact_list = session.get(ContactList, current.list_id)
+            assert contact_list is not None
+            changes += int(actions.unsubscribe(session, _on_list(r, contact_list), "page"))
+    if actions.current_state(session, r).newsletter.granted:
+        changes += actions.set_preferences(session, r, {"newsletter": False}, "page")
+    return changes
+
+
+def stop_tracking(session: Session, r: Recipient) -> int:
+    return int(actions.stop_tracking(session, r, "page"))
+
+
+def language_code(language: str | None) -> str:
+    """'it-IT', 'IT', 'it_it' -> 'it'."""
+    return (language or "").strip().lower().replace("_", "-").split("-", 1)[0]
+
+
+def parse_ids(values: Iterable[object]) -> frozenset[int]:
+    ids = set()
+    for value in values:
+        text = str(value)
+        if text.isdigit() and len(text) < 19:
+            ids.add(int(text))
+    return frozenset(ids)
+
+
+def choices_from_form(form: Mapping[str, list[object]], language: str | None) -> Choices:
+    """From the form's fields as lists: purpose, list_shown, list."""
+    return Choices(
+        purposes=frozenset(str(v) for v in form.get("purpose", ()) if str(v) in PURPOSES),
+        lists_shown=parse_ids(form.get("list_shown", ())),
+        lists_ticked=parse_ids(form.get("list", ())),
+        language=language,
+    )

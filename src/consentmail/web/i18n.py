@@ -1,0 +1,1168 @@
+"""Every string the recipient pages show, in it, en, fr, de and es, and the choice of language.
+
+Italian and Spanish address the reader with "tu", French and German with "vous"/"Sie", as the
+built-in consent notices do. Placeholders ({email}, {list}, ...) are the same in every language
+(a test checks it). Texts are plain: templates escape them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+LANGUAGES = ("it", "en", "fr", "de", "es")
+DEFAULT_LANGUAGE = "en"
+LANGUAGE_NAMES = {
+    "it": "Italiano",
+    "en": "English",
+    "fr": "Français",
+    "de": "Deutsch",
+    "es": "Español",
+}
+
+_T: dict[str, dict[str, str]] = {
+    # -- shared ---------------------------------------------------------------------------------
+    "nav.language": {
+        "en": "Language",
+        "it": "Lingua",
+        "fr": "Langue",
+        "de": "Sprache",
+        "es": "Idioma",
+    },
+    "link.preferences": {
+        "en": "All your preferences",
+        "it": "Tutte le tue preferenze",
+        "fr": "Toutes vos préférences",
+        "de": "Alle Ihre Einstellungen",
+        "es": "Todas tus preferencias",
+    },
+    "link.privacy": {
+        "en": "How we measure our emails",
+        "it": "Come misuriamo le nostre email",
+        "fr": "Comment nous mesurons nos e-mails",
+        "de": "Wie wir unsere E-Mails messen",
+        "es": "Cómo medimos nuestros correos",
+    },
+    "notfound.title": {
+        "en": "Link not recognised",
+        "it": "Link non riconosciuto",
+        "fr": "Lien non reconnu",
+        "de": "Link nicht erkannt",
+        "es": "Enlace no reconocido",
+    },
+    "notfound.text": {
+        "en": "This link is not valid. If you copied it, check that it is complete.",
+        "it": "Questo link non è valido. Se l'hai copiato, controlla che sia completo.",
+        "fr": "Ce lien n'est pas valide. Si vous l'avez copié, vérifiez qu'il est complet.",
+        "de": "Dieser Link ist ungültig. Wenn Sie ihn kopiert haben, prüfen Sie, ob er "
+        "vollständig ist.",
+        "es": "Este enlace no es válido. Si lo has copiado, comprueba que esté completo.",
+    },
+    "expired.title": {
+        "en": "Form expired",
+        "it": "Modulo scaduto",
+        "fr": "Formulaire expiré",
+        "de": "Formular abgelaufen",
+        "es": "Formulario caducado",
+    },
+    "expired.stop": {
+        "en": "Please open the stop-tracking page again and press the button.",
+        "it": "Apri di nuovo la pagina per interrompere il tracciamento e premi il pulsante.",
+        "fr": "Veuillez rouvrir la page d'arrêt du suivi et appuyer sur le bouton.",
+        "de": "Bitte öffnen Sie die Seite zum Beenden der Messung erneut und drücken Sie die "
+        "Schaltfläche.",
+        "es": "Vuelve a abrir la página para desactivar el seguimiento y pulsa el botón.",
+    },
+    "expired.preferences": {
+        "en": "Please open your preferences again and save.",
+        "it": "Apri di nuovo le tue preferenze e salva.",
+        "fr": "Veuillez rouvrir vos préférences et enregistrer.",
+        "de": "Bitte öffnen Sie Ihre Einstellungen erneut und speichern Sie.",
+        "es": "Vuelve a abrir tus preferencias y guarda.",
+    },
+    # -- unsubscribe (/u) ------------------------------------------------------------------------
+    "unsub.title": {
+        "en": "Unsubscribe",
+        "it": "Disiscrizione",
+        "fr": "Désinscription",
+        "de": "Abmelden",
+        "es": "Darse de baja",
+    },
+    "unsub.question": {
+        "en": "Unsubscribe from “{list}”?",
+        "it": "Vuoi disiscriverti da “{list}”?",
+        "fr": "Se désinscrire de « {list} » ?",
+        "de": "Von „{list}“ abmelden?",
+        "es": "¿Darte de baja de «{list}»?",
+    },
+    "unsub.confirm": {
+        "en": "Confirm below to stop receiving these messages at {email}.",
+        "it": "Conferma qui sotto per non ricevere più questi messaggi all'indirizzo {email}.",
+        "fr": "Confirmez ci-dessous pour ne plus recevoir ces messages à l'adresse {email}.",
+        "de": "Bestätigen Sie unten, um diese Nachrichten nicht mehr an {email} zu erhalten.",
+        "es": "Confirma abajo para dejar de recibir estos mensajes en {email}.",
+    },
+    "unsub.button": {
+        "en": "Unsubscribe",
+        "it": "Disiscrivimi",
+        "fr": "Me désinscrire",
+        "de": "Abmelden",
+        "es": "Darme de baja",
+    },
+    "unsub.instead": {
+        "en": "Only want us to stop measuring you, and keep receiving these messages?",
+        "it": "Vuoi solo che smettiamo di misurarti e continuare a ricevere questi messaggi?",
+        "fr": "Vous voulez seulement que nous cessions de vous mesurer, tout en continuant à "
+        "recevoir ces messages ?",
+        "de": "Möchten Sie nur, dass wir Sie nicht mehr messen, und diese Nachrichten weiter "
+        "erhalten?",
+        "es": "¿Solo quieres que dejemos de medirte y seguir recibiendo estos mensajes?",
+    },
+    "unsub.instead_link": {
+        "en": "Stop tracking instead",
+        "it": "Interrompi solo il tracciamento",
+        "fr": "Arrêter seulement le suivi",
+        "de": "Nur die Messung beenden",
+        "es": "Desactivar solo el seguimiento",
+    },
+    "unsub.done_title": {
+        "en": "You are unsubscribed",
+        "it": "Disiscrizione completata",
+        "fr": "Désinscription confirmée",
+        "de": "Sie sind abgemeldet",
+        "es": "Te has dado de baja",
+    },
+    "unsub.done_text": {
+        "en": "{email} will receive no more messages from “{list}”.",
+        "it": "{email} non riceverà più messaggi da “{list}”.",
+        "fr": "{email} ne recevra plus de messages de « {list} ».",
+        "de": "{email} erhält keine Nachrichten von „{list}“ mehr.",
+        "es": "{email} no recibirá más mensajes de «{list}».",
+    },
+    "unsub.no_list_title": {
+        "en": "Nothing to unsubscribe from",
+        "it": "Nessuna iscrizione da annullare",
+        "fr": "Aucun abonnement à annuler",
+        "de": "Kein Abonnement zum Abmelden",
+        "es": "No hay ninguna suscripción que cancelar",
+    },
+    "unsub.no_list_text": {
+        "en": "This message was not sent to a mailing list, so there is nothing to unsubscribe "
+        "from. Your other choices are in your preferences.",
+        "it": "Questo messaggio non è stato inviato a una lista, quindi non c'è nulla da cui "
+        "disiscriversi. Le altre scelte sono nelle tue preferenze.",
+        "fr": "Ce message n'a pas été envoyé à une liste de diffusion : il n'y a donc rien dont "
+        "se désinscrire. Vos autres choix se trouvent dans vos préférences.",
+        "de": "Diese Nachricht wurde nicht an eine Verteilerliste gesendet, daher gibt es nichts "
+        "abzubestellen. Ihre übrigen Entscheidungen finden Sie in Ihren Einstellungen.",
+        "es": "Este mensaje no se envió a una lista de correo, así que no hay nada de lo que "
+        "darse de baja. Tus demás elecciones están en tus preferencias.",
+    },
+    # -- stop tracking (/t) ----------------------------------------------------------------------
+    "stop.title": {
+        "en": "Stop tracking",
+        "it": "Interrompi il tracciamento",
+        "fr": "Arrêter le suivi",
+        "de": "Messung beenden",
+        "es": "Desactivar el seguimiento",
+    },
+    "stop.state_on": {
+        "en": "You agreed that we measure your opens and clicks.",
+        "it": "Hai acconsentito a che misuriamo le tue aperture e i tuoi clic.",
+        "fr": "Vous avez accepté que nous mesurions vos ouvertures et vos clics.",
+        "de": "Sie haben zugestimmt, dass wir Ihre Öffnungen und Klicks messen.",
+        "es": "Aceptaste que midamos tus aperturas y tus clics.",
+    },
+    "stop.state_off": {
+        "en": "We do not measure your opens and clicks individually.",
+        "it": "Non misuriamo le tue aperture e i tuoi clic in modo individuale.",
+        "fr": "Nous ne mesurons pas vos ouvertures et vos clics de façon individuelle.",
+        "de": "Wir messen Ihre Öffnungen und Klicks nicht personenbezogen.",
+        "es": "No medimos tus aperturas ni tus clics de forma individual.",
+    },
+    "stop.explain": {
+        "en": "Stopping tracking does not unsubscribe you: you keep receiving the same messages, "
+        "with nothing that measures you personally. It also applies to messages you already "
+        "received.",
+        "it": "Interrompere il tracciamento non ti disiscrive: continui a ricevere gli stessi "
+        "messaggi, senza nulla che ti misuri individualmente. Vale anche per i messaggi che hai "
+        "già ricevuto.",
+        "fr": "Arrêter le suivi ne vous désinscrit pas : vous continuez à recevoir les mêmes "
+        "messages, sans rien qui vous mesure individuellement. Cela vaut aussi pour les "
+        "messages déjà reçus.",
+        "de": "Wenn Sie die Messung beenden, bleiben Sie angemeldet: Sie erhalten weiterhin "
+        "dieselben Nachrichten, ohne etwas, das Sie persönlich misst. Das gilt auch für "
+        "Nachrichten, die Sie bereits erhalten haben.",
+        "es": "Desactivar el seguimiento no te da de baja: sigues recibiendo los mismos "
+        "mensajes, sin nada que te mida individualmente. También se aplica a los mensajes que "
+        "ya has recibido.",
+    },
+    "stop.button": {
+        "en": "Stop tracking me",
+        "it": "Interrompi il tracciamento",
+        "fr": "Arrêter le suivi",
+        "de": "Messung beenden",
+        "es": "Desactivar el seguimiento",
+    },
+    "stop.done_title": {
+        "en": "Tracking stopped",
+        "it": "Tracciamento interrotto",
+        "fr": "Suivi arrêté",
+        "de": "Messung beendet",
+        "es": "Seguimiento desactivado",
+    },
+    "stop.done_text": {
+        "en": "We no longer measure whether you open or click our messages, including the ones "
+        "you already received. You stay subscribed and will get the same messages, without "
+        "markers.",
+        "it": "Non misuriamo più se apri i nostri messaggi o ne clicchi i link, nemmeno per "
+        "quelli che hai già ricevuto. La tua iscrizione resta attiva e riceverai gli stessi "
+        "messaggi, senza marcatori.",
+        "fr": "Nous ne mesurons plus si vous ouvrez nos messages ou cliquez sur leurs liens, y "
+        "compris pour ceux déjà reçus. Votre abonnement reste actif : vous recevrez les mêmes "
+        "messages, sans traceurs.",
+        "de": "Wir messen nicht mehr, ob Sie unsere Nachrichten öffnen oder darin klicken, auch "
+        "nicht bei bereits erhaltenen. Sie bleiben angemeldet und erhalten dieselben "
+        "Nachrichten, ohne Markierungen.",
+        "es": "Ya no medimos si abres nuestros mensajes o haces clic en ellos, tampoco en los que "
+        "ya recibiste. Tu suscripción sigue activa y recibirás los mismos mensajes, sin "
+        "marcadores.",
+    },
+    # -- preference centre (/p) ------------------------------------------------------------------
+    "prefs.title": {
+        "en": "Your preferences",
+        "it": "Le tue preferenze",
+        "fr": "Vos préférences",
+        "de": "Ihre Einstellungen",
+        "es": "Tus preferencias",
+    },
+    "prefs.for": {
+        "en": "For {email}.",
+        "it": "Per {email}.",
+        "fr": "Pour {email}.",
+        "de": "Für {email}.",
+        "es": "Para {email}.",
+    },
+    "prefs.saved": {
+        "en": "Your choices are saved. Changes recorded: {n}.",
+        "it": "Le tue scelte sono state salvate. Modifiche registrate: {n}.",
+        "fr": "Vos choix sont enregistrés. Modifications enregistrées : {n}.",
+        "de": "Ihre Auswahl ist gespeichert. Erfasste Änderungen: {n}.",
+        "es": "Tus elecciones se han guardado. Cambios registrados: {n}.",
+    },
+    "prefs.purposes": {
+        "en": "What you agree to",
+        "it": "A cosa acconsenti",
+        "fr": "Ce que vous acceptez",
+        "de": "Wozu Sie einwilligen",
+        "es": "Lo que aceptas",
+    },
+    "prefs.state_on": {
+        "en": "Currently: yes, since {date}.",
+        "it": "Ora: sì, dal {date}.",
+        "fr": "Actuellement : oui, depuis le {date}.",
+        "de": "Derzeit: ja, seit {date}.",
+        "es": "Ahora: sí, desde el {date}.",
+    },
+    "prefs.state_off": {
+        "en": "Currently: no.",
+        "it": "Ora: no.",
+        "fr": "Actuellement : non.",
+        "de": "Derzeit: nein.",
+        "es": "Ahora: no.",
+    },
+    "prefs.notice_version": {
+        "en": "Notice version {version}",
+        "it": "Versione dell'informativa: {version}",
+        "fr": "Version de l'information : {version}",
+        "de": "Version des Hinweises: {version}",
+        "es": "Versión del aviso: {version}",
+    },
+    "purpose.newsletter": {
+        "en": "Newsletter",
+        "it": "Newsletter",
+        "fr": "Newsletter",
+        "de": "Newsletter",
+        "es": "Boletín",
+    },
+    "purpose.tracking": {
+        "en": "Measure my opens and clicks",
+        "it": "Misurare le mie aperture e i miei clic",
+        "fr": "Mesurer mes ouvertures et mes clics",
+        "de": "Meine Öffnungen und Klicks messen",
+        "es": "Medir mis aperturas y mis clics",
+    },
+    "purpose.profiling": {
+        "en": "Personalise by my interests",
+        "it": "Personalizzare in base ai miei interessi",
+        "fr": "Personnaliser selon mes centres d'intérêt",
+        "de": "Nach meinen Interessen personalisieren",
+        "es": "Personalizar según mis intereses",
+    },
+    "prefs.lists": {
+        "en": "Your lists",
+        "it": "Le tue liste",
+        "fr": "Vos listes",
+        "de": "Ihre Listen",
+        "es": "Tus listas",
+    },
+    "prefs.list_label": {
+        "en": "Receive “{list}”",
+        "it": "Ricevere “{list}”",
+        "fr": "Recevoir « {list} »",
+        "de": "„{list}“ erhalten",
+        "es": "Recibir «{list}»",
+    },
+    "prefs.lists_hint": {
+        "en": "You receive a list's emails only while “{newsletter}” above is ticked too.",
+        "it": "Ricevi le email di una lista solo se anche “{newsletter}” qui sopra è "
+        "selezionata.",
+        "fr": "Vous ne recevez les e-mails d'une liste que si « {newsletter} » ci-dessus est "
+        "aussi cochée.",
+        "de": "Sie erhalten die E-Mails einer Liste nur, wenn oben auch „{newsletter}“ "
+        "angekreuzt ist.",
+        "es": "Solo recibes los correos de una lista si «{newsletter}», más arriba, también "
+        "está marcado.",
+    },
+    "prefs.no_lists": {
+        "en": "You are on no mailing list.",
+        "it": "Non sei in nessuna lista.",
+        "fr": "Vous ne figurez sur aucune liste.",
+        "de": "Sie stehen auf keiner Liste.",
+        "es": "No estás en ninguna lista.",
+    },
+    "prefs.save": {
+        "en": "Save my choices",
+        "it": "Salva le mie scelte",
+        "fr": "Enregistrer mes choix",
+        "de": "Meine Auswahl speichern",
+        "es": "Guardar mis elecciones",
+    },
+    "prefs.stop_heading": {
+        "en": "Stop tracking only",
+        "it": "Interrompere solo il tracciamento",
+        "fr": "Arrêter seulement le suivi",
+        "de": "Nur die Messung beenden",
+        "es": "Desactivar solo el seguimiento",
+    },
+    "prefs.stop_text": {
+        "en": "Withdraws the measurement of your opens and clicks, and the personalisation "
+        "based on it; you stay on your lists.",
+        "it": "Revoca la misurazione delle tue aperture e dei tuoi clic e la personalizzazione "
+        "che ne deriva; resti nelle tue liste.",
+        "fr": "Retire la mesure de vos ouvertures et de vos clics, ainsi que la personnalisation "
+        "qui en découle ; vous restez sur vos listes.",
+        "de": "Widerruft die Messung Ihrer Öffnungen und Klicks und die darauf beruhende "
+        "Personalisierung; Sie bleiben auf Ihren Listen.",
+        "es": "Retira la medición de tus aperturas y clics, y la personalización basada en "
+        "ella; sigues en tus listas.",
+    },
+    "prefs.stop_done": {
+        "en": "Tracking stopped. You stay on your lists.",
+        "it": "Tracciamento interrotto. Resti nelle tue liste.",
+        "fr": "Suivi arrêté. Vous restez sur vos listes.",
+        "de": "Messung beendet. Sie bleiben auf Ihren Listen.",
+        "es": "Seguimiento desactivado. Sigues en tus listas.",
+    },
+    "prefs.unsub_all_heading": {
+        "en": "Unsubscribe from everything",
+        "it": "Disiscriviti da tutto",
+        "fr": "Se désinscrire de tout",
+        "de": "Von allem abmelden",
+        "es": "Darse de baja de todo",
+    },
+    "prefs.unsub_all_text": {
+        "en": "You will receive no more emails from any of our lists.",
+        "it": "Non riceverai più email da nessuna delle nostre liste.",
+        "fr": "Vous ne recevrez plus aucun e-mail de nos listes.",
+        "de": "Sie erhalten keine E-Mails mehr von unseren Listen.",
+        "es": "No recibirás más correos de ninguna de nuestras listas.",
+    },
+    "prefs.unsub_all_button": {
+        "en": "Unsubscribe from all lists",
+        "it": "Disiscrivimi da tutte le liste",
+        "fr": "Me désinscrire de toutes les listes",
+        "de": "Von allen Listen abmelden",
+        "es": "Darme de baja de todas las listas",
+    },
+    "prefs.unsub_all_done": {
+        "en": "You are unsubscribed from every list.",
+        "it": "Disiscrizione da tutte le liste completata.",
+        "fr": "Désinscription de toutes les listes effectuée.",
+        "de": "Sie sind von allen Listen abgemeldet.",
+        "es": "Te has dado de baja de todas las listas.",
+    },
+    "prefs.data_link": {
+        "en": "See what we know about you",
+        "it": "Vedi cosa sappiamo di te",
+        "fr": "Voir ce que nous savons de vous",
+        "de": "Sehen, was wir über Sie wissen",
+        "es": "Ver lo que sabemos de ti",
+    },
+    # -- what we know about you (/p/.../data) ------------------------------------------------------
+    "data.title": {
+        "en": "What we know about you",
+        "it": "Cosa sappiamo di te",
+        "fr": "Ce que nous savons de vous",
+        "de": "Was wir über Sie wissen",
+        "es": "Lo que sabemos de ti",
+    },
+    "data.intro": {
+        "en": "Everything we store about {email}, as of {date}. You can also download it as a "
+        "file.",
+        "it": "Tutto ciò che conserviamo su {email}, aggiornato al {date}. Puoi anche scaricarlo "
+        "come file.",
+        "fr": "Tout ce que nous conservons sur {email}, à la date du {date}. Vous pouvez aussi "
+        "le télécharger sous forme de fichier.",
+        "de": "Alles, was wir über {email} speichern, Stand {date}. Sie können es auch als Datei "
+        "herunterladen.",
+        "es": "Todo lo que guardamos sobre {email}, a fecha de {date}. También puedes "
+        "descargarlo como archivo.",
+    },
+    "data.download": {
+        "en": "Download my data (JSON)",
+        "it": "Scarica i miei dati (JSON)",
+        "fr": "Télécharger mes données (JSON)",
+        "de": "Meine Daten herunterladen (JSON)",
+        "es": "Descargar mis datos (JSON)",
+    },
+    "data.details": {
+        "en": "Your details",
+        "it": "I tuoi dati",
+        "fr": "Vos coordonnées",
+        "de": "Ihre Angaben",
+        "es": "Tus datos",
+    },
+    "field.email": {
+        "en": "Email address",
+        "it": "Indirizzo email",
+        "fr": "Adresse e-mail",
+        "de": "E-Mail-Adresse",
+        "es": "Dirección de correo",
+    },
+    "field.name": {
+        "en": "Name",
+        "it": "Nome",
+        "fr": "Nom",
+        "de": "Name",
+        "es": "Nombre",
+    },
+    "field.country": {
+        "en": "Country",
+        "it": "Paese",
+        "fr": "Pays",
+        "de": "Land",
+        "es": "País",
+    },
+    "field.language": {
+        "en": "Language",
+        "it": "Lingua",
+        "fr": "Langue",
+        "de": "Sprache",
+        "es": "Idioma",
+    },
+    "field.collected": {
+        "en": "Address collected on",
+        "it": "Indirizzo raccolto il",
+        "fr": "Adresse collectée le",
+        "de": "Adresse erfasst am",
+        "es": "Dirección recogida el",
+    },
+    "col.list": {
+        "en": "List",
+        "it": "Lista",
+        "fr": "Liste",
+        "de": "Liste",
+        "es": "Lista",
+    },
+    "col.subscription": {
+        "en": "Subscription",
+        "it": "Iscrizione",
+        "fr": "Abonnement",
+        "de": "Abonnement",
+        "es": "Suscripción",
+    },
+    "col.since": {
+        "en": "Since",
+        "it": "Dal",
+        "fr": "Depuis le",
+        "de": "Seit",
+        "es": "Desde",
+    },
+    "status.subscribed": {
+        "en": "active",
+        "it": "attiva",
+        "fr": "actif",
+        "de": "aktiv",
+        "es": "activa",
+    },
+    "status.unsubscribed": {
+        "en": "ended",
+        "it": "annullata",
+        "fr": "résilié",
+        "de": "beendet",
+        "es": "cancelada",
+    },
+    "data.consent": {
+        "en": "Your consent history",
+        "it": "Storico dei tuoi consensi",
+        "fr": "Historique de vos consentements",
+        "de": "Verlauf Ihrer Einwilligungen",
+        "es": "Historial de tus consentimientos",
+    },
+    "data.consent_intro": {
+        "en": "Every choice is kept as proof, in the order it was made; it cannot be changed or "
+        "deleted.",
+        "it": "Ogni scelta è conservata come prova, nell'ordine in cui è stata fatta; non può "
+        "essere modificata né cancellata.",
+        "fr": "Chaque choix est conservé comme preuve, dans l'ordre où il a été fait ; il ne "
+        "peut être ni modifié ni supprimé.",
+        "de": "Jede Entscheidung wird als Nachweis in der Reihenfolge gespeichert, in der sie "
+        "getroffen wurde; sie kann weder geändert noch gelöscht werden.",
+        "es": "Cada elección se guarda como prueba, en el orden en que se hizo; no se puede "
+        "modificar ni borrar.",
+    },
+    "col.date": {
+        "en": "Date",
+        "it": "Data",
+        "fr": "Date",
+        "de": "Datum",
+        "es": "Fecha",
+    },
+    "col.purpose": {
+        "en": "Purpose",
+        "it": "Finalità",
+        "fr": "Finalité",
+        "de": "Zweck",
+        "es": "Finalidad",
+    },
+    "col.choice": {
+        "en": "Choice",
+        "it": "Scelta",
+        "fr": "Choix",
+        "de": "Entscheidung",
+        "es": "Elección",
+    },
+    "col.source": {
+        "en": "Source",
+        "it": "Origine",
+        "fr": "Origine",
+        "de": "Quelle",
+        "es": "Origen",
+    },
+    "col.method": {
+        "en": "Method",
+        "it": "Modalità",
+        "fr": "Méthode",
+        "de": "Methode",
+        "es": "Método",
+    },
+    "col.notice": {
+        "en": "Notice version",
+        "it": "Versione dell'informativa",
+        "fr": "Version de l'information",
+        "de": "Version des Hinweises",
+        "es": "Versión del aviso",
+    },
+    "action.grant": {
+        "en": "given",
+        "it": "dato",
+        "fr": "donné",
+        "de": "erteilt",
+        "es": "dado",
+    },
+    "action.withdraw": {
+        "en": "withdrawn",
+        "it": "revocato",
+        "fr": "retiré",
+        "de": "widerrufen",
+        "es": "retirado",
+    },
+    "action.object": {
+        "en": "objection",
+        "it": "opposizione",
+        "fr": "opposition",
+        "de": "Widerspruch",
+        "es": "oposición",
+    },
+    "action.expire": {
+        "en": "expired",
+        "it": "scaduto",
+        "fr": "expiré",
+        "de": "abgelaufen",
+        "es": "caducado",
+    },
+    "data.no_consent": {
+        "en": "No consent recorded.",
+        "it": "Nessun consenso registrato.",
+        "fr": "Aucun consentement enregistré.",
+        "de": "Keine Einwilligung erfasst.",
+        "es": "Ningún consentimiento registrado.",
+    },
+    "data.tracked": {
+        "en": "Measured opens and clicks",
+        "it": "Aperture e clic misurati",
+        "fr": "Ouvertures et clics mesurés",
+        "de": "Gemessene Öffnungen und Klicks",
+        "es": "Aperturas y clics medidos",
+    },
+    "data.tracked_intro": {
+        "en": "Only what a legal basis allowed. We never store your IP address or the name of "
+        "your email program.",
+        "it": "Solo ciò che una base giuridica consentiva. Non conserviamo mai il tuo indirizzo "
+        "IP né il nome del tuo programma di posta.",
+        "fr": "Seulement ce qu'une base légale permettait. Nous ne conservons jamais votre "
+        "adresse IP ni le nom de votre logiciel de messagerie.",
+        "de": "Nur was eine Rechtsgrundlage erlaubte. Ihre IP-Adresse und den Namen Ihres "
+        "E-Mail-Programms speichern wir nie.",
+        "es": "Solo lo que permitía una base jurídica. Nunca guardamos tu dirección IP ni el "
+        "nombre de tu programa de correo.",
+    },
+    "col.campaign": {
+        "en": "Campaign",
+        "it": "Campagna",
+        "fr": "Campagne",
+        "de": "Kampagne",
+        "es": "Campaña",
+    },
+    "col.kind": {
+        "en": "What",
+        "it": "Cosa",
+        "fr": "Quoi",
+        "de": "Was",
+        "es": "Qué",
+    },
+    "col.first": {
+        "en": "First time",
+        "it": "Prima volta",
+        "fr": "Première fois",
+        "de": "Erstes Mal",
+        "es": "Primera vez",
+    },
+    "col.count": {
+        "en": "Times",
+        "it": "Volte",
+        "fr": "Fois",
+        "de": "Anzahl",
+        "es": "Veces",
+    },
+    "col.machine": {
+        "en": "Automatic fetches (scanners, proxies)",
+        "it": "Accessi automatici (scanner, proxy)",
+        "fr": "Accès automatiques (scanners, proxys)",
+        "de": "Automatische Abrufe (Scanner, Proxys)",
+        "es": "Accesos automáticos (escáneres, proxies)",
+    },
+    "col.basis": {
+        "en": "Legal basis",
+        "it": "Base giuridica",
+        "fr": "Base légale",
+        "de": "Rechtsgrundlage",
+        "es": "Base jurídica",
+    },
+    "kind.open": {
+        "en": "open",
+        "it": "apertura",
+        "fr": "ouverture",
+        "de": "Öffnung",
+        "es": "apertura",
+    },
+    "kind.click": {
+        "en": "click on link {n}",
+        "it": "clic sul link {n}",
+        "fr": "clic sur le lien {n}",
+        "de": "Klick auf Link {n}",
+        "es": "clic en el enlace {n}",
+    },
+    "basis.consent": {
+        "en": "your consent",
+        "it": "il tuo consenso",
+        "fr": "votre consentement",
+        "de": "Ihre Einwilligung",
+        "es": "tu consentimiento",
+    },
+    "basis.legacy": {
+        "en": "information with a right to object",
+        "it": "informativa con diritto di opposizione",
+        "fr": "information avec droit d'opposition",
+        "de": "Information mit Widerspruchsrecht",
+        "es": "información con derecho de oposición",
+    },
+    "basis.security": {
+        "en": "account security (exemption)",
+        "it": "sicurezza dell'account (esenzione)",
+        "fr": "sécurité du compte (exemption)",
+        "de": "Kontosicherheit (Ausnahme)",
+        "es": "seguridad de la cuenta (exención)",
+    },
+    "basis.mandatory": {
+        "en": "mandatory notice (exemption)",
+        "it": "comunicazione obbligatoria (esenzione)",
+        "fr": "message obligatoire (exemption)",
+        "de": "Pflichtmitteilung (Ausnahme)",
+        "es": "comunicación obligatoria (exención)",
+    },
+    "basis.deliverability": {
+        "en": "deliverability (exemption)",
+        "it": "recapitabilità (esenzione)",
+        "fr": "délivrabilité (exemption)",
+        "de": "Zustellbarkeit (Ausnahme)",
+        "es": "entregabilidad (exención)",
+    },
+    "basis.aggregate": {
+        "en": "anonymous totals (no personal data)",
+        "it": "totali anonimi (nessun dato personale)",
+        "fr": "totaux anonymes (aucune donnée personnelle)",
+        "de": "anonyme Summen (keine personenbezogenen Daten)",
+        "es": "totales anónimos (ningún dato personal)",
+    },
+    "basis.none": {
+        "en": "none",
+        "it": "nessuna",
+        "fr": "aucune",
+        "de": "keine",
+        "es": "ninguna",
+    },
+    "data.no_tracked": {
+        "en": "Nothing measured.",
+        "it": "Nessuna misurazione.",
+        "fr": "Rien n'a été mesuré.",
+        "de": "Nichts gemessen.",
+        "es": "No se ha medido nada.",
+    },
+    "data.deliverability": {
+        "en": "Date of your last open (deliverability)",
+        "it": "Data della tua ultima apertura (recapitabilità)",
+        "fr": "Date de votre dernière ouverture (délivrabilité)",
+        "de": "Datum Ihrer letzten Öffnung (Zustellbarkeit)",
+        "es": "Fecha de tu última apertura (entregabilidad)",
+    },
+    "data.deliverability_text": {
+        "en": "{date}: only the date, to stop writing to you if you no longer read us.",
+        "it": "{date}: solo la data, per smettere di scriverti se non ci leggi più.",
+        "fr": "{date} : la date seulement, pour cesser de vous écrire si vous ne nous lisez plus.",
+        "de": "{date}: nur das Datum, um Ihnen nicht mehr zu schreiben, wenn Sie uns nicht mehr "
+        "lesen.",
+        "es": "{date}: solo la fecha, para dejar de escribirte si ya no nos lees.",
+    },
+    "data.none": {
+        "en": "None.",
+        "it": "Nessuna.",
+        "fr": "Aucune.",
+        "de": "Keine.",
+        "es": "Ninguna.",
+    },
+    "data.back": {
+        "en": "Back to your preferences",
+        "it": "Torna alle tue preferenze",
+        "fr": "Retour à vos préférences",
+        "de": "Zurück zu Ihren Einstellungen",
+        "es": "Volver a tus preferencias",
+    },
+    # -- transparency page (/privacy) ------------------------------------------------------------
+    "privacy.intro": {
+        "en": "By default we measure nothing about you. Each email says in its footer whether "
+        "and why it is measured, and every email has a link to stop tracking that is separate "
+        "from the unsubscribe link.",
+        "it": "Per impostazione predefinita non misuriamo nulla di te. Ogni email indica in fondo "
+        "se e perché viene misurata, e ogni email ha un link per interrompere il tracciamento, "
+        "distinto da quello per disiscriversi.",
+        "fr": "Par défaut, nous ne mesurons rien à votre sujet. Chaque e-mail indique en bas de "
+        "page s'il est mesuré et pourquoi, et chaque e-mail contient un lien pour arrêter le "
+        "suivi, distinct du lien de désinscription.",
+        "de": "Standardmäßig messen wir nichts über Sie. Jede E-Mail sagt in der Fußzeile, ob "
+        "und warum sie gemessen wird, und jede E-Mail enthält einen Link zum Beenden der "
+        "Messung, getrennt vom Abmeldelink.",
+        "es": "Por defecto no medimos nada sobre ti. Cada correo indica al pie si se mide y por "
+        "qué, y todos incluyen un enlace para desactivar el seguimiento, distinto del enlace "
+        "para darse de baja.",
+    },
+    "privacy.ip": {
+        "en": "Your IP address and the name of your email program are used for a moment to tell "
+        "people from machines (mail scanners, privacy proxies); they are never stored or logged.",
+        "it": "Il tuo indirizzo IP e il nome del tuo programma di posta vengono usati per un "
+        "istante per distinguere le persone dalle macchine (scanner di posta, proxy per la "
+        "privacy); non vengono mai conservati né registrati nei log.",
+        "fr": "Votre adresse IP et le nom de votre logiciel de messagerie servent un instant à "
+        "distinguer les personnes des machines (analyseurs de courrier, proxys de "
+        "confidentialité) ; ils ne sont jamais conservés ni journalisés.",
+        "de": "Ihre IP-Adresse und der Name Ihres E-Mail-Programms werden nur kurz verwendet, "
+        "um Menschen von Maschinen (Mail-Scanner, Datenschutz-Proxys) zu unterscheiden; sie "
+        "werden nie gespeichert oder protokolliert.",
+        "es": "Tu dirección IP y el nombre de tu programa de correo se usan un instante para "
+        "distinguir a las personas de las máquinas (analizadores de correo, proxies de "
+        "privacidad); nunca se guardan ni se registran.",
+    },
+    "privacy.rules": {
+        "en": "What each kind of email may measure",
+        "it": "Cosa può misurare ogni tipo di email",
+        "fr": "Ce que chaque type d'e-mail peut mesurer",
+        "de": "Was jede Art von E-Mail messen darf",
+        "es": "Qué puede medir cada tipo de correo",
+    },
+    "privacy.rules_intro": {
+        "en": "The rules depend on the country of your address. Where we do not know it, we "
+        "apply “{profile}”.",
+        "it": "Le regole dipendono dal paese del tuo indirizzo. Se non lo conosciamo, applichiamo "
+        "“{profile}”.",
+        "fr": "Les règles dépendent du pays de votre adresse. Si nous ne le connaissons pas, nous "
+        "appliquons « {profile} ».",
+        "de": "Die Regeln hängen vom Land Ihrer Adresse ab. Wenn wir es nicht kennen, wenden wir "
+        "„{profile}“ an.",
+        "es": "Las reglas dependen del país de tu dirección. Si no lo conocemos, aplicamos "
+        "«{profile}».",
+    },
+    "privacy.default": {
+        "en": "(applied when your country is unknown)",
+        "it": "(applicate se il tuo paese non è noto)",
+        "fr": "(appliquées si votre pays est inconnu)",
+        "de": "(angewendet, wenn Ihr Land unbekannt ist)",
+        "es": "(aplicadas si no se conoce tu país)",
+    },
+    "col.category": {
+        "en": "Kind of email",
+        "it": "Tipo di email",
+        "fr": "Type d'e-mail",
+        "de": "Art der E-Mail",
+        "es": "Tipo de correo",
+    },
+    "col.when": {
+        "en": "When",
+        "it": "Quando",
+        "fr": "Quand",
+        "de": "Wann",
+        "es": "Cuándo",
+    },
+    "col.measures": {
+        "en": "What is measured",
+        "it": "Cosa viene misurato",
+        "fr": "Ce qui est mesuré",
+        "de": "Was gemessen wird",
+        "es": "Qué se mide",
+    },
+    "col.retention": {
+        "en": "Kept for",
+        "it": "Conservato per",
+        "fr": "Conservé pendant",
+        "de": "Aufbewahrt für",
+        "es": "Se conserva durante",
+    },
+    "cat.marketing": {
+        "en": "Newsletters and offers",
+        "it": "Newsletter e offerte",
+        "fr": "Newsletters et offres",
+        "de": "Newsletter und Angebote",
+        "es": "Boletines y ofertas",
+    },
+    "cat.transactional": {
+        "en": "Service emails (orders, receipts)",
+        "it": "Email di servizio (ordini, ricevute)",
+        "fr": "E-mails de service (commandes, reçus)",
+        "de": "Service-E-Mails (Bestellungen, Belege)",
+        "es": "Correos de servicio (pedidos, recibos)",
+    },
+    "cat.security": {
+        "en": "Security emails (password, account activation)",
+        "it": "Email di sicurezza (password, attivazione dell'account)",
+        "fr": "E-mails de sécurité (mot de passe, activation du compte)",
+        "de": "Sicherheits-E-Mails (Passwort, Kontoaktivierung)",
+        "es": "Correos de seguridad (contraseña, activación de la cuenta)",
+    },
+    "cat.mandatory": {
+        "en": "Mandatory notices (contract or privacy changes)",
+        "it": "Comunicazioni obbligatorie (modifiche al contratto o alla privacy)",
+        "fr": "Messages obligatoires (modification du contrat ou de la confidentialité)",
+        "de": "Pflichtmitteilungen (Vertrags- oder Datenschutzänderungen)",
+        "es": "Comunicaciones obligatorias (cambios en el contrato o en la privacidad)",
+    },
+    "when.always": {
+        "en": "Always",
+        "it": "Sempre",
+        "fr": "Toujours",
+        "de": "Immer",
+        "es": "Siempre",
+    },
+    "when.agreed": {
+        "en": "If you agreed",
+        "it": "Se hai acconsentito",
+        "fr": "Si vous l'avez accepté",
+        "de": "Wenn Sie eingewilligt haben",
+        "es": "Si lo aceptaste",
+    },
+    "when.not_objected": {
+        "en": "If we had your address before {date}, told you, and you did not object",
+        "it": "Se avevamo il tuo indirizzo prima del {date}, ti abbiamo informato e non ti sei "
+        "opposto",
+        "fr": "Si nous avions votre adresse avant le {date}, vous avons informé et que vous ne "
+        "vous y êtes pas opposé",
+        "de": "Wenn wir Ihre Adresse vor dem {date} hatten, Sie informiert haben und Sie nicht "
+        "widersprochen haben",
+        "es": "Si teníamos tu dirección antes del {date}, te informamos y no te opusiste",
+    },
+    "when.otherwise": {
+        "en": "Otherwise",
+        "it": "Altrimenti",
+        "fr": "Sinon",
+        "de": "Andernfalls",
+        "es": "En otro caso",
+    },
+    "measures.personal": {
+        "en": "Your opens and clicks",
+        "it": "Le tue aperture e i tuoi clic",
+        "fr": "Vos ouvertures et vos clics",
+        "de": "Ihre Öffnungen und Klicks",
+        "es": "Tus aperturas y tus clics",
+    },
+    "measures.last_open_date": {
+        "en": "Only the date of your last open",
+        "it": "Solo la data della tua ultima apertura",
+        "fr": "Seulement la date de votre dernière ouverture",
+        "de": "Nur das Datum Ihrer letzten Öffnung",
+        "es": "Solo la fecha de tu última apertura",
+    },
+    "measures.aggregate": {
+        "en": "Anonymous totals of opens and clicks: an identical image for everyone, only when "
+        "at least {k} people receive it",
+        "it": "Totali anonimi di aperture e clic: un'immagine identica per tutti, solo se la "
+        "ricevono almeno {k} persone",
+        "fr": "Totaux anonymes des ouvertures et des clics : une image identique pour tous, "
+        "seulement si au moins {k} personnes la reçoivent",
+        "de": "Anonyme Summen von Öffnungen und Klicks: ein identisches Bild für alle, nur wenn "
+        "mindestens {k} Personen es erhalten",
+        "es": "Totales anónimos de aperturas y clics: una imagen idéntica para todos, solo si la "
+        "reciben al menos {k} personas",
+    },
+    "measures.aggregate_clicks": {
+        "en": "Anonymous totals of clicks, only when at least {k} people receive the email",
+        "it": "Totali anonimi dei clic, solo se almeno {k} persone ricevono l'email",
+        "fr": "Totaux anonymes des clics, seulement si au moins {k} personnes reçoivent l'e-mail",
+        "de": "Anonyme Summen der Klicks, nur wenn mindestens {k} Personen die E-Mail erhalten",
+        "es": "Totales anónimos de clics, solo si al menos {k} personas reciben el correo",
+    },
+    "measures.nothing": {
+        "en": "Nothing",
+        "it": "Nulla",
+        "fr": "Rien",
+        "de": "Nichts",
+        "es": "Nada",
+    },
+    "why.improve": {
+        "en": "Understanding and improving our emails",
+        "it": "Capire e migliorare le nostre email",
+        "fr": "Comprendre et améliorer nos e-mails",
+        "de": "Unsere E-Mails verstehen und verbessern",
+        "es": "Entender y mejorar nuestros correos",
+    },
+    "why.security": {
+        "en": "Protecting your account",
+        "it": "Proteggere il tuo account",
+        "fr": "Protéger votre compte",
+        "de": "Ihr Konto schützen",
+        "es": "Proteger tu cuenta",
+    },
+    "why.mandatory": {
+        "en": "Confirming that the notice reached you",
+        "it": "Confermare che la comunicazione ti è arrivata",
+        "fr": "Confirmer que le message vous est parvenu",
+        "de": "Bestätigen, dass die Mitteilung Sie erreicht hat",
+        "es": "Confirmar que la comunicación te ha llegado",
+    },
+    "why.deliverability": {
+        "en": "Stopping emails to people who no longer read them",
+        "it": "Smettere di scrivere a chi non ci legge più",
+        "fr": "Cesser d'écrire à ceux qui ne nous lisent plus",
+        "de": "Keine E-Mails mehr an Menschen senden, die sie nicht mehr lesen",
+        "es": "Dejar de escribir a quien ya no nos lee",
+    },
+    "why.statistics": {
+        "en": "Overall statistics",
+        "it": "Statistiche complessive",
+        "fr": "Statistiques globales",
+        "de": "Gesamtstatistiken",
+        "es": "Estadísticas globales",
+    },
+    "why.none": {
+        "en": "—",
+        "it": "—",
+        "fr": "—",
+        "de": "—",
+        "es": "—",
+    },
+    "retention.days": {
+        "en": "{n} days",
+        "it": "{n} giorni",
+        "fr": "{n} jours",
+        "de": "{n} Tage",
+        "es": "{n} días",
+    },
+    "privacy.retention": {
+        "en": "How long we keep it",
+        "it": "Per quanto tempo lo conserviamo",
+        "fr": "Combien de temps nous le conservons",
+        "de": "Wie lange wir es aufbewahren",
+        "es": "Cuánto tiempo lo conservamos",
+    },
+    "retention.personal": {
+        "en": "Your opens and clicks measured with your consent: {n} days after the email was "
+        "sent.",
+        "it": "Aperture e clic misurati con il tuo consenso: {n} giorni dall'invio dell'email.",
+        "fr": "Ouvertures et clics mesurés avec votre consentement : {n} jours après l'envoi de "
+        "l'e-mail.",
+        "de": "Mit Ihrer Einwilligung gemessene Öffnungen und Klicks: {n} Tage nach dem Versand "
+        "der E-Mail.",
+        "es": "Aperturas y clics medidos con tu consentimiento: {n} días desde el envío del "
+        "correo.",
+    },
+    "retention.exemption": {
+        "en": "Data measured under an exemption (security emails, mandatory notices, date of "
+        "your last open): {n} days.",
+        "it": "Dati misurati in base a un'esenzione (email di sicurezza, comunicazioni "
+        "obbligatorie, data dell'ultima apertura): {n} giorni.",
+        "fr": "Données mesurées au titre d'une exemption (e-mails de sécurité, messages "
+        "obligatoires, date de dernière ouverture) : {n} jours.",
+        "de": "Aufgrund einer Ausnahme gemessene Daten (Sicherheits-E-Mails, "
+        "Pflichtmitteilungen, Datum der letzten Öffnung): {n} Tage.",
+        "es": "Datos medidos en virtud de una exención (correos de seguridad, comunicaciones "
+        "obligatorias, fecha de la última apertura): {n} días.",
+    },
+    "retention.aggregate": {
+        "en": "Anonymous totals: {n} days.",
+        "it": "Totali anonimi: {n} giorni.",
+        "fr": "Totaux anonymes : {n} jours.",
+        "de": "Anonyme Summen: {n} Tage.",
+        "es": "Totales anónimos: {n} días.",
+    },
+    "retention.consent": {
+        "en": "Your consent choices: kept as proof of what you agreed to, never altered.",
+        "it": "Le tue scelte sul consenso: conservate come prova di ciò a cui hai acconsentito, "
+        "mai modificate.",
+        "fr": "Vos choix de consentement : conservés comme preuve de ce que vous avez accepté, "
+        "jamais modifiés.",
+        "de": "Ihre Einwilligungsentscheidungen: als Nachweis dessen aufbewahrt, wozu Sie "
+        "eingewilligt haben, nie verändert.",
+        "es": "Tus elecciones de consentimiento: se conservan como prueba de lo que aceptaste, "
+        "sin alterarse nunca.",
+    },
+    "privacy.rights": {
+        "en": "To stop tracking, use the link at the bottom of any of our emails. From your "
+        "preferences you can also see what we know about you and download it.",
+        "it": "Per interrompere il tracciamento, usa il link in fondo a una qualsiasi delle "
+        "nostre email. Dalle tue preferenze puoi anche vedere cosa sappiamo di te e scaricarlo.",
+        "fr": "Pour arrêter le suivi, utilisez le lien en bas de n'importe lequel de nos "
+        "e-mails. Depuis vos préférences, vous pouvez aussi voir ce que nous savons de vous et "
+        "le télécharger.",
+        "de": "Um die Messung zu beenden, nutzen Sie den Link am Ende jeder unserer E-Mails. In "
+        "Ihren Einstellungen können Sie außerdem sehen, was wir über Sie wissen, und es "
+        "herunterladen.",
+        "es": "Para desactivar el seguimiento, usa el enlace al pie de cualquiera de nuestros "
+        "correos. Desde tus preferencias también puedes ver lo que sabemos de ti y descargarlo.",
+    },
+    "profile.it-garante-2026": {
+        "en": "Italy (Garante, measure 284/2026)",
+        "it": "Italia (Garante, provvedimento 284/2026)",
+        "fr": "Italie (Garante, décision 284/2026)",
+        "de": "Italien (Garante, Maßnahme 284/2026)",
+        "es": "Italia (Garante, resolución 284/2026)",
+    },
+    "profile.fr-cnil-2026": {
+        "en": "France (CNIL, recommendation 2026-042)",
+        "it": "Francia (CNIL, raccomandazione 2026-042)",
+        "fr": "France (CNIL, recommandation 2026-042)",
+        "de": "Frankreich (CNIL, Empfehlung 2026-042)",
+        "es": "Francia (CNIL, recomendación 2026-042)",
+    },
+    "profile.fr-cnil-2026-aggregate": {
+        "en": "France (CNIL 2026-042, anonymous totals accepted)",
+        "it": "Francia (CNIL 2026-042, totali anonimi ammessi)",
+        "fr": "France (CNIL 2026-042, totaux anonymes admis)",
+        "de": "Frankreich (CNIL 2026-042, anonyme Summen zugelassen)",
+        "es": "Francia (CNIL 2026-042, totales anónimos admitidos)",
+    },
+    "profile.uk-pecr-2026": {
+        "en": "United Kingdom (PECR 2026)",
+        "it": "Regno Unito (PECR 2026)",
+        "fr": "Royaume-Uni (PECR 2026)",
+        "de": "Vereinigtes Königreich (PECR 2026)",
+        "es": "Reino Unido (PECR 2026)",
+    },
+    "profile.eu-default": {
+        "en": "Other EU and EEA countries (ePrivacy, EDPB guidelines)",
+        "it": "Altri paesi UE e SEE (ePrivacy, linee guida EDPB)",
+        "fr": "Autres pays de l'UE et de l'EEE (ePrivacy, lignes directrices de l'EDPB)",
+        "de": "Andere EU- und EWR-Länder (ePrivacy, Leitlinien des EDSA)",
+        "es": "Otros países de la UE y del EEE (ePrivacy, directrices del CEPD)",
+    },
+    "profile.strict": {
+        "en": "Strict (consent only)",
+        "it": "Rigorose (solo consenso)",
+        "fr": "Strictes (consentement uniquement)",
+        "de": "Streng (nur mit Einwilligung)",
+        "es": "Estrictas (solo consentimiento)",
+    },
+}
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def all_keys() -> list[str]:
+    return list(_T)
+
+
+def placeholders(text: str) -> set[str]:
+    return set(_PLACEHOLDER.findall(text))
+
+
+def text(lang: str, key: str, **values: object) -> str:
+    """The string `key` in `lang` (English when missing), with `values` filled in."""
+    entry = _T[key]
+    template = entry.get(lang) or entry[DEFAULT_LANGUAGE]
+    return template.format(**values) if values else template
+
+
+class Translator:
+    """What templates call: `t("key", name=value)`; `t.lang` is the page's language."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+    def __call__(self, key: str, **values: object) -> str:
+        return text(self.lang, key, **values)
+
+    def has(self, key: str) -> bool:
+        return key in _T
+
+
+def code(language: str | None) -> str:
+    """'it-IT', 'IT', 'it_it' -> 'it'; anything else -> ''."""
+    return (language or "").strip().lower().replace("_", "-").split("-", 1)[0]
+
+
+def _from_accept(header: str) -> str | None:
+    """The supported language the browser prefers most (RFC 9110 quality values)."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, item in enumerate(header.split(",")):
+        tag, _, params = item.strip().partition(";")
+        quality = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                quality = float(params[2:])
+            except ValueError:
+                continue
+        lang = code(tag)
+        if lang in LANGUAGES and quality > 0:
+            ranked.append((quality, -position, lang))
+    return max(ranked)[2] if ranked else None
+
+
+def choose(
+    requested: str | None,
+    contact_language: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> str:
+    """`?lang=xx` wins, then the contact's language, then the browser's, then English."""
+    for candidate in (code(requested), code(contact_language)):
+        if candidate in LANGUAGES:
+            return candidate
+    accept = (headers or {}).get("accept-language", "")
+    return _from_accept(accept) or DEFAULT_LANGUAGE

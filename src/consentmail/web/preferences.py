@@ -1,0 +1,200 @@
+"""The preference centre (/p/{token}) and "what we know about you" (/p/{token}/data[.json]).
+
+GET shows, POST changes (law 4). Three forms post here, each with the page's CSRF field: save the
+choices (purposes and lists), stop tracking, unsubscribe from everything. All work without
+JavaScript; the service is privacy/preferences.py.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from consentmail.consent import actions
+from consentmail.consent._default_notices import DEFAULT_TEXTS, DEFAULT_VERSION
+from consentmail.consent.actions import Recipient
+from consentmail.consent.notices import current_notice
+from consentmail.db import session_factory
+from consentmail.privacy import preferences as service
+from consentmail.privacy.access import access_export
+from consentmail.web import i18n
+from consentmail.web.csrf import csrf_ok, csrf_token
+from consentmail.web.deps import db, settings_of
+from consentmail.web.recipient import NO_STORE, expired, language, links, not_found, render
+
+router = APIRouter()
+
+FORM = "preferences"
+ACTIONS = ("save", "stop-tracking", "unsubscribe-all")
+
+
+def _notice(session: Session, purpose: str, lang: str) -> tuple[str, str, str]:
+    """(text, version, language) of the notice a grant made from this page would name."""
+    notice = current_notice(session, purpose, lang)
+    if notice is not None:
+        return notice.text, notice.version, notice.language
+    # Nothing stored yet: a grant stores the built-in texts first (notices.notice_for_grant).
+    texts = DEFAULT_TEXTS[purpose]
+    shown = lang if lang in texts else "en"
+    return texts[shown], DEFAULT_VERSION, shown
+
+
+def _day(at: datetime | None) -> str:
+    return at.date().isoformat() if at is not None else ""
+
+
+def _page(
+    request: Request, session: Session, r: Recipient, token: str, lang: str, status: str = ""
+) -> HTMLResponse:
+    t = i18n.Translator(lang)
+    purposes = []
+    for choice in service.purposes_of(session, r):
+        text, version, notice_lang = _notice(session, choice.name, lang)
+        purposes.append(
+            {
+                "name": choice.name,
+                "label": t(f"purpose.{choice.name}"),
+                "notice": text,
+                "notice_version": version,
+                "notice_lang": notice_lang,
+                "granted": choice.granted,
+                "since": _day(choice.since),
+            }
+        )
+    return render(
+        request,
+        "preferences.html",
+        lang,
+        title=t("prefs.title"),
+        contact_email=r.contact.email,
+        purposes=purposes,
+        lists=service.lists_of(session, r),
+        status_text=status,
+        action=f"/p/{token}?lang={lang}",
+        data_url=f"/p/{token}/data?lang={lang}",
+        csrf=csrf_token(settings_of(request).secret_key, token, FORM),
+        **links(request, token, lang),
+    )
+
+
+@router.get("/p/{token}", response_class=HTMLResponse)
+def preferences_page(token: str, request: Request, session: Session = Depends(db)) -> HTMLResponse:
+    r = actions.find_recipient(session, token)
+    if r is None:
+        return not_found(request)
+    return _page(request, session, r, token, language(request, r.contact.language))
+
+
+@router.post("/p/{token}", response_class=HTMLResponse)
+async def preferences_post(token: str, request: Request) -> HTMLResponse:
+    form = await request.form()
+    settings = settings_of(request)
+    if not csrf_ok(settings.secret_key, token, FORM, str(form.get("csrf") or "")):
+        return expired(request, language(request), "expired.preferences")
+    do = str(form.get("do") or "save")
+    do = do if do in ACTIONS else "save"
+    fields: dict[str, list[object]] = {
+        name: list(form.getlist(name)) for name in ("purpose", "list_shown", "list")
+    }
+
+    def run() -> HTMLResponse:
+        with session_factory(settings.database_url)() as session:
+            r = actions.find_recipient(session, token)
+            if r is None:
+                return not_found(request)
+            lang = language(request, r.contact.language)
+            t = i18n.Translator(lang)
+            if do == "stop-tracking":
+                service.stop_tracking(session, r)
+                status = t("prefs.stop_done")
+            elif do == "unsubscribe-all":
+                service.unsubscribe_all(session, r)
+                status = t("prefs.unsub_all_done")
+            else:
+                choices = service.choices_from_form(fields, lang)
+                status = t("prefs.saved", n=service.apply_choices(session, r, choices))
+            return _page(request, session, r, token, lang, status)
+
+    return await run_in_threadpool(run)
+
+
+def _when(value: str | None) -> str:
+    """'2026-11-03T09:00:00.123+00:00' -> '2026-11-03 09:00 UTC'."""
+    if not value:
+        return ""
+    return value[:16].replace("T", " ") + (" UTC" if "T" in value else "")
+
+
+@router.get("/p/{token}/data", response_class=HTMLResponse)
+def data_page(token: str, request: Request, session: Session = Depends(db)) -> HTMLResponse:
+    r = actions.find_recipient(session, token)
+    if r is None:
+        return not_found(request)
+    lang = language(request, r.contact.language)
+    t = i18n.Translator(lang)
+    export = access_export(session, r.contact.id)
+    contact = export["contact"]
+    return render(
+        request,
+        "data.html",
+        lang,
+        title=t("data.title"),
+        export=export,
+        generated=_when(export["generated_at"]),
+        person_name=" ".join(p for p in (contact["first_name"], contact["last_name"]) if p),
+        events=[
+            {**e, "when": _when(e["at"]), "choice": t(f"action.{e['action']}")}
+            for e in export["consent"]["events"]
+        ],
+        engagement=[
+            {
+                **e,
+                "what": t("kind.open") if e["kind"] == "open"
+                else t("kind.click", n=e["link_index"] + 1),
+                "first": _when(e["first_at"]),
+                "basis_text": t(basis_key(e["basis"])),
+            }
+            for e in export["engagement"]
+        ],
+        lists=[{**entry, "since": _when(entry["since"])} for entry in export["lists"]],
+        json_url=f"/p/{token}/data.json",
+        back_url=f"/p/{token}?lang={lang}",
+        **links(request, token, lang),
+    )
+
+
+def basis_key(basis: str) -> str:
+    """The i18n key that names a stored basis ("consent:42", "exemption:security", ...)."""
+    kind, _, detail = basis.partition(":")
+    if kind == "consent":
+        return "basis.consent"
+    if kind == "legacy":
+        return "basis.legacy"
+    if kind == "exemption" and detail in ("security", "mandatory", "deliverability"):
+        return f"basis.{detail}"
+    if basis == "anonymous-aggregate":
+        return "basis.aggregate"
+    return "basis.none"
+
+
+@router.get("/p/{token}/data.json")
+def data_json(token: str, request: Request, session: Session = Depends(db)) -> Response:
+    """GDPR Art. 15/20: the same data, machine-readable, as a download that no cache keeps."""
+    r = actions.find_recipient(session, token)
+    if r is None:
+        return not_found(request)
+    body = json.dumps(access_export(session, r.contact.id), indent=2, ensure_ascii=False)
+    return Response(
+        body.encode("utf-8"),
+        media_type="application/json",
+        headers={
+            **NO_STORE,
+            "Content-Disposition": 'attachment; filename="my-data.json"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
