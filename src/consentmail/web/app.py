@@ -20,16 +20,26 @@ from fastapi import Depends, FastAPI
 from starlette.types import ASGIApp
 
 from consentmail.config import Settings
+from consentmail.privacy.schedule import DAY, RetentionTask
 from consentmail.tracking.asgi import TrackingApp
 from consentmail.tracking.ingest import Ingest
 from consentmail.tracking.resolver import Resolver
-from consentmail.web import admin, api, api_audit, pages, privacy_page
+from consentmail.web import admin, api, api_audit, api_consent, forms, pages, privacy_page
+from consentmail.web.access_log import install as redact_server_logs
 from consentmail.web.deps import require_api_token
 
 log = logging.getLogger("consentmail.web")
 
 
-def create_app(settings: Settings, *, run_worker: bool | None = None) -> ASGIApp:
+def create_app(
+    settings: Settings,
+    *,
+    run_worker: bool | None = None,
+    retention_interval: float | None = DAY,
+) -> ASGIApp:
+    """`retention_interval`: seconds between retention purges (the first runs at start-up);
+    None runs none."""
+    redact_server_logs()  # no client address or token in uvicorn's lines (issue 5, item 5)
     ingest = Ingest(
         settings.database_url,
         flush_interval=settings.flush_interval,
@@ -46,6 +56,9 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> ASGIApp
             from consentmail.campaigns.runner import deliver
 
             tasks.append(asyncio.create_task(deliver(settings, None, stop=stop), name="worker"))
+        if retention_interval is not None:
+            purge = RetentionTask(settings, interval=retention_interval)
+            tasks.append(asyncio.create_task(purge.run(), name="retention"))
         try:
             yield
         finally:
@@ -70,6 +83,8 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> ASGIApp
     app.include_router(privacy_page.router)
     app.include_router(api.router)
     app.include_router(api_audit.router, dependencies=[Depends(require_api_token)])
+    app.include_router(forms.router)  # public: /subscribe/{slug}, /confirm/{token}
+    app.include_router(api_consent.router)  # bearer token required by the router itself
     app.include_router(admin.router)
 
     @app.get("/healthz", include_in_schema=False)
