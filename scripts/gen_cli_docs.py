@@ -19,9 +19,10 @@ OUT = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
 
 def _walk(cmd: click.Command, path: list[str]) -> list[tuple[list[str], click.Command]]:
     found = [(path, cmd)]
-    if isinstance(cmd, click.Group):
-        for name in sorted(cmd.commands):
-            found += _walk(cmd.commands[name], [*path, name])
+    commands = getattr(cmd, "commands", None)  # typer bundles its own click: duck-type groups
+    if commands:
+        for name in sorted(commands):
+            found += _walk(commands[name], [*path, name])
     return found
 
 

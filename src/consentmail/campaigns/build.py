@@ -7,9 +7,11 @@ means the message goes out without personal markers.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from consentmail.campaigns import urls
 from consentmail.campaigns.queue import context_for, decide_for, decision_fields
+from consentmail.consent.overrides import profile_overrides
 from consentmail.consent.state import snapshots
 from consentmail.db.models import Campaign, Contact, Message, utcnow
 from consentmail.delivery import Outgoing
@@ -31,6 +34,28 @@ from consentmail.render import (
     compile_campaign,
     render_message,
 )
+from consentmail.render.dkim import DkimError, check_key, sign
+
+
+@dataclass(frozen=True)
+class DkimKey:
+    selector: str
+    domain: str
+    private_key: bytes = field(repr=False)
+
+
+def load_dkim_key(
+    selector: str | None, domain: str | None, key_file: Path | None
+) -> DkimKey | None:
+    """The DKIM key when all three settings are given, read and checked once (at start-up)."""
+    if not (selector and domain and key_file):
+        return None
+    try:
+        private_key = Path(key_file).read_bytes()
+    except OSError as exc:
+        raise DkimError(f"CONSENTMAIL_DKIM_KEY_FILE {key_file}: {exc.strerror or exc}") from None
+    check_key(private_key)
+    return DkimKey(selector, domain, private_key)
 
 
 @dataclass(frozen=True)
@@ -39,6 +64,7 @@ class BuildConfig:
     one_click: bool
     k_min: int
     default_jurisdiction: str
+    dkim: DkimKey | None = None  # sign every message after rendering
 
 
 @lru_cache(maxsize=32)
@@ -79,7 +105,8 @@ def tracking_for(cfg: BuildConfig, campaign: Campaign, msg: Message, d: Decision
     )
 
 
-def recipient_for(contact: Contact) -> Recipient:
+def recipient_for(contact: Contact, data: Mapping[str, Any] | None = None) -> Recipient:
+    """The merge fields of docs/merge-fields.md: ``contact.*``, and ``data.*`` (transactional)."""
     return Recipient(
         email=contact.email,
         fields={
@@ -89,6 +116,7 @@ def recipient_for(contact: Contact) -> Recipient:
             "country": contact.country,
             "language": contact.language,
         },
+        data=data or {},
     )
 
 
@@ -114,6 +142,7 @@ def build_messages(
         )
     }
     now = utcnow()
+    overrides = profile_overrides(session)
     out: list[Outgoing | BuildFailure] = []
     for list_id in {m.list_id for m in msgs}:
         group = [m for m in msgs if m.list_id == list_id]
@@ -125,7 +154,9 @@ def build_messages(
                 out.append(BuildFailure(msg.id, "message has no campaign"))
                 continue
             ctx = context_for(campaign, campaign.aggregate_cohort, cfg.k_min, now)
-            d = decide_for(snaps[msg.contact_id], contact.country, ctx, cfg.default_jurisdiction)
+            d = decide_for(
+                snaps[msg.contact_id], contact.country, ctx, cfg.default_jurisdiction, overrides
+            )
             if not d.send:
                 out.append(BuildFailure(msg.id, f"not sent at render time: {d.reason}"))
                 continue
@@ -146,7 +177,7 @@ def _render(cfg, campaign, contact, msg, d, now):  # type: ignore[no-untyped-def
     unsubscribe = urls.unsubscribe_url(cfg.public_url, msg.page_token) if msg.list_id else None
     rendered = render_message(
         compiled_for(campaign),
-        recipient_for(contact),
+        recipient_for(contact, msg.transactional_data),
         tracking_for(cfg, campaign, msg, d),
         Envelope(
             from_addr=campaign.from_addr,
@@ -160,11 +191,14 @@ def _render(cfg, campaign, contact, msg, d, now):  # type: ignore[no-untyped-def
         ),
     )
     msg.personal_destinations = {str(k): v for k, v in rendered.personal_destinations.items()}
+    data = rendered.data
+    if cfg.dkim is not None:
+        data = sign(data, cfg.dkim.selector, cfg.dkim.domain, cfg.dkim.private_key)
     return Outgoing(
         message_id=msg.id,
         sender=campaign.from_addr,
         recipients=(contact.email,),
-        data=rendered.data,
+        data=data,
         # Only a non-ASCII local part needs SMTPUTF8; an IDN domain travels in its IDNA form.
         needs_smtputf8=not contact.email.rpartition("@")[0].isascii(),
     )

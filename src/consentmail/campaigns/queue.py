@@ -6,14 +6,16 @@ cohort, the second decides with that count, so a cohort below k gets no aggregat
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from consentmail.campaigns.preflight import require_preflight
 from consentmail.campaigns.urls import new_token
+from consentmail.consent.overrides import profile_overrides
 from consentmail.consent.state import snapshots
 from consentmail.db.models import Campaign, Contact, Message, Subscription, utcnow
 from consentmail.policy import decide, profile_for_country
@@ -82,8 +84,10 @@ def decide_for(
     country: str,
     ctx: MessageContext,
     default_jurisdiction: str,
+    overrides: Mapping[str, str] | None = None,
 ) -> Decision:
-    return decide(snap, ctx, profile_for_country(country, default=default_jurisdiction))
+    profile = profile_for_country(country, default=default_jurisdiction, overrides=overrides)
+    return decide(snap, ctx, profile)
 
 
 def queue_campaign(
@@ -92,13 +96,16 @@ def queue_campaign(
     """Create the outbox rows of a list campaign (idempotent: re-queueing adds only newcomers)."""
     if campaign.list_id is None:
         raise ValueError(f"campaign {campaign.id} has no list to send to")
+    # Before any row exists: raises PreflightBlocked naming each element that leaks (issue 4).
+    require_preflight(session, campaign)
     now = utcnow()
+    overrides = profile_overrides(session)
     probe = context_for(campaign, UNLIMITED_COHORT, k_min, now)
     cohort = 0
     for chunk in _audience(session, campaign):
         snaps = snapshots(session, [cid for cid, _ in chunk], campaign.list_id)
         for cid, country in chunk:
-            d = decide_for(snaps[cid], country, probe, default_jurisdiction)
+            d = decide_for(snaps[cid], country, probe, default_jurisdiction, overrides)
             if d.send and Mode.AGGREGATE in (d.open_mode, d.click_mode):
                 cohort += 1
     campaign.aggregate_cohort = cohort
@@ -120,7 +127,7 @@ def queue_campaign(
             if cid in existing:
                 summary.already_queued += 1
                 continue
-            d = decide_for(snaps[cid], country, ctx, default_jurisdiction)
+            d = decide_for(snaps[cid], country, ctx, default_jurisdiction, overrides)
             if not d.send:
                 summary.not_sent += 1
                 continue

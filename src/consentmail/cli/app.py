@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 
 import typer
 
 from consentmail.cli.audit_cmd import audit_command
 from consentmail.cli.campaigns_cmd import campaigns_app
-from consentmail.cli.common import console, fail, print_json, ready_settings, session
+from consentmail.cli.common import console, ready_settings, session
+from consentmail.cli.consent_cmd import consent_app, notices_app, policy_app
 from consentmail.cli.contacts_cmd import contacts_app
+from consentmail.cli.privacy_cmd import retention_app
 
 app = typer.Typer(no_args_is_help=True, help="consentmail: consent-aware email campaigns.")
 app.add_typer(campaigns_app, name="campaigns")
 app.add_typer(contacts_app, name="contacts")
+app.add_typer(consent_app, name="consent")
+app.add_typer(notices_app, name="notices")
+app.add_typer(policy_app, name="policy")
+app.add_typer(retention_app, name="retention")
 app.command("audit")(audit_command)
 
 
@@ -81,29 +86,6 @@ def worker() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(deliver(s, None))
-
-
-consent_app = typer.Typer(help="The consent ledger.", no_args_is_help=True)
-app.add_typer(consent_app, name="consent")
-
-
-@consent_app.command("verify")
-def consent_verify(as_json: bool = typer.Option(False, "--json")) -> None:
-    """Check the whole hash chain of the consent ledger; names the first broken record."""
-    from consentmail.consent import verify_chain
-
-    s = ready_settings()
-    with session(s) as sess:
-        result = verify_chain(sess)
-    if as_json:
-        print_json(dataclasses.asdict(result))
-    elif result.ok:
-        console.print(f"ledger intact: {result.checked} events checked")
-    if not result.ok:
-        fail(
-            f"ledger broken at event {result.first_broken_id}: {result.problem} "
-            f"({result.checked} events before it are intact)"
-        )
 
 
 def main() -> None:

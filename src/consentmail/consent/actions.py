@@ -6,12 +6,13 @@ The page token in the URL identifies the message; nothing else is needed or trus
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consentmail.consent.ledger import NewEvent, record
+from consentmail.consent.notices import notice_for_grant
 from consentmail.consent.state import snapshot
 from consentmail.db.models import Contact, ContactList, Message, Subscription, utcnow
 from consentmail.policy.types import ConsentSnapshot, Purpose
@@ -102,15 +103,30 @@ def stop_tracking(session: Session, r: Recipient, method: str) -> bool:
     return True
 
 
-def set_preferences(session: Session, r: Recipient, wanted: dict[str, bool], method: str) -> int:
-    """Grant or withdraw each purpose as the preference form says. Returns events written."""
+def set_preferences(
+    session: Session,
+    r: Recipient,
+    wanted: dict[str, bool],
+    method: str,
+    *,
+    notice_language: str | None = None,
+) -> int:
+    """Grant or withdraw each purpose as the preference form says. Returns events written.
+
+    Grants name the current notice in `notice_language` (the language the page was shown in;
+    default the contact's), falling back to English as the page does."""
     snap = snapshot(session, r.contact.id, None)
     current = {p.value: getattr(snap, p.value).granted for p in Purpose}
-    events = [
-        _event(r, Purpose(p), "grant" if want else "withdraw", method, "preferences")
-        for p, want in wanted.items()
-        if p in current and current[p] != want
-    ]
+    events = []
+    for p, want in wanted.items():
+        if p not in current or current[p] == want:
+            continue
+        event = _event(r, Purpose(p), "grant" if want else "withdraw", method, "preferences")
+        if want:
+            # R16: a grant names the exact words agreed to (version and SHA-256 of the text).
+            notice = notice_for_grant(session, p, notice_language or r.contact.language)
+            event = replace(event, notice_version=notice.version, notice_sha256=notice.sha256)
+        events.append(event)
     record(session, events)
     session.commit()
     return len(events)

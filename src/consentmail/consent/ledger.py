@@ -71,9 +71,18 @@ def event_hash(prev_hash: str, ev: ConsentEvent) -> str:
 
 
 def _chain_head(session: Session) -> str:
+    """The last hash, read under a lock held until commit, so the chain never forks."""
     if session.get_bind().dialect.name == "postgresql":
-        # One appender at a time across all processes, so the chain never forks.
         session.execute(text("SELECT pg_advisory_xact_lock(724301)"))
+    else:
+        # SQLite: a real write takes the database write lock for this transaction before the
+        # head is read; a plain SELECT would run outside it and two writers could share a head.
+        session.execute(
+            text(
+                "INSERT INTO workspace_setting (key, value) VALUES ('ledger:append', '') "
+                "ON CONFLICT (key) DO UPDATE SET value = ''"
+            )
+        )
     last = session.scalar(select(ConsentEvent.hash).order_by(ConsentEvent.id.desc()).limit(1))
     return last or ""
 

@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from consentmail.db.models import ConsentState, Contact, Subscription
+from consentmail.db.models import ConsentState, Contact, PermissionRequest, Subscription
 from consentmail.policy.types import NO_ANSWER, ConsentSnapshot, PurposeState
+
+# A permission_request row of this kind and purpose records the R11 information message.
+LEGACY_NOTICE_KIND = "legacy-notice"
+LEGACY_NOTICE_PURPOSE = "tracking"
 
 
 def _aware(dt: datetime | None) -> datetime | None:
@@ -58,6 +63,7 @@ def snapshots(
                 )
             )
         }
+        informed = _legacy_informed(conn, chunk)
         for cid in chunk:
             purposes = states[cid]
             on_list = subscribed.get(cid, list_id is None)
@@ -68,8 +74,25 @@ def snapshots(
                 profiling=purposes.get("profiling", NO_ANSWER),
                 subscribed=on_list and contact is not None and not contact.suppressed,
                 collected_at=_aware(contact.collected_at) if contact else None,
+                legacy_informed_at=_aware(informed.get(cid)),
             )
     return result
+
+
+def _legacy_informed(conn: Connection, chunk: list[int]) -> dict[int, datetime]:
+    """R11: when each contact was first sent the legacy tracking notice (the objection window
+    runs from the first one; later reminders do not restart it)."""
+    req = PermissionRequest
+    rows = conn.execute(
+        select(req.contact_id, func.min(req.sent_at))
+        .where(
+            req.contact_id.in_(chunk),
+            req.purpose == LEGACY_NOTICE_PURPOSE,
+            req.kind == LEGACY_NOTICE_KIND,
+        )
+        .group_by(req.contact_id)
+    )
+    return {cid: sent_at for cid, sent_at in rows}
 
 
 def snapshot(session: Session, contact_id: int, list_id: int | None) -> ConsentSnapshot:

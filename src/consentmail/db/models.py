@@ -220,3 +220,48 @@ class Setting(Base):
     __tablename__ = "workspace_setting"
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class PermissionRequest(Base):
+    """An email asking for a purpose (R10 re-permission) or telling a legacy contact about
+    tracking with a simple way to object (R11). Dates the 6-month pause and the objection window."""
+
+    __tablename__ = "permission_request"
+    __table_args__ = (Index("ix_permission_request_contact", "contact_id", "purpose", "kind"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16), default="request")  # request | legacy-notice
+    sent_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class PendingSignup(Base):
+    """A hosted-form signup waiting for its double opt-in: nothing is granted until confirmed.
+    Holds the purposes ticked and the exact notice versions shown (R16), proved at confirmation."""
+
+    __tablename__ = "pending_signup"
+    __table_args__ = (Index("ix_pending_signup_contact_list", "contact_id", "list_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)  # 128 random bits (law 6)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"))
+    list_id: Mapped[int] = mapped_column(ForeignKey("contact_list.id", ondelete="CASCADE"))
+    purposes: Mapped[list] = mapped_column(JSON, default=list)  # ["newsletter", "tracking"]
+    # {purpose: {"version": ..., "sha256": ..., "language": ...}} as shown on the form.
+    notices: Mapped[dict] = mapped_column(JSON, default=dict)
+    language: Mapped[str] = mapped_column(String(8), default="")
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    ip_truncated: Mapped[str] = mapped_column(String(64), default="")  # only if enabled
+
+
+class RetentionRun(Base):
+    """One purge of one data class: counts only, never personal data (issue 5, item 4)."""
+
+    __tablename__ = "retention_run"
+    __table_args__ = (Index("ix_retention_run_ran_at", "ran_at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ran_at: Mapped[datetime]
+    # personal | exemption | aggregate | deliverability
+    data_class: Mapped[str] = mapped_column("class", String(32))
+    deleted: Mapped[int] = mapped_column(Integer, default=0)

@@ -24,7 +24,16 @@ from consentmail.privacy.schedule import DAY, RetentionTask
 from consentmail.tracking.asgi import TrackingApp
 from consentmail.tracking.ingest import Ingest
 from consentmail.tracking.resolver import Resolver
-from consentmail.web import admin, api, api_audit, api_consent, forms, pages, privacy_page
+from consentmail.web import (
+    admin,
+    api,
+    api_audit,
+    api_consent,
+    api_notices,
+    forms,
+    pages,
+    privacy_page,
+)
 from consentmail.web.access_log import install as redact_server_logs
 from consentmail.web.deps import require_api_token
 
@@ -85,6 +94,7 @@ def create_app(
     app.include_router(api_audit.router, dependencies=[Depends(require_api_token)])
     app.include_router(forms.router)  # public: /subscribe/{slug}, /confirm/{token}
     app.include_router(api_consent.router)  # bearer token required by the router itself
+    app.include_router(api_notices.router)  # /api/notices, bearer token in the router
     app.include_router(admin.router)
 
     @app.get("/healthz", include_in_schema=False)

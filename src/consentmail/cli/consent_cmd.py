@@ -1,0 +1,334 @@
+"""`consentmail consent|notices|policy ...`: thin commands over consent/ (ledger, notices, proof,
+expiry, overrides) and the policy explanation."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from consentmail.cli.common import console, fail, print_json, ready_settings, session
+from consentmail.consent import verify_chain
+from consentmail.consent.expiry import ExpiryError, expire_due, expiry_days, set_expiry_days
+from consentmail.consent.explain import ExplainError, explain
+from consentmail.consent.notices import (
+    NoticeError,
+    add_notice,
+    list_notices,
+    notice_dict,
+    seed_default_notices,
+)
+from consentmail.consent.overrides import (
+    OverrideError,
+    clear_override,
+    profile_overrides,
+    set_override,
+)
+from consentmail.consent.proof import UnknownContact, proof_for
+from consentmail.policy import PROFILES
+
+consent_app = typer.Typer(help="The consent ledger: verify, proof, expiry.", no_args_is_help=True)
+notices_app = typer.Typer(help="Versioned notice texts per purpose and language.",
+                          no_args_is_help=True)
+policy_app = typer.Typer(help="Policy profiles: explain a decision, workspace overrides.",
+                         no_args_is_help=True)
+
+
+# --- consent ---------------------------------------------------------------------------------
+@consent_app.command("verify")
+def consent_verify(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Check the whole hash chain of the consent ledger; names the first broken record."""
+    s = ready_settings()
+    with session(s) as sess:
+        result = verify_chain(sess)
+    if as_json:
+        print_json(dataclasses.asdict(result))
+    elif result.ok:
+        console.print(f"ledger intact: {result.checked} events checked")
+    if not result.ok:
+        fail(
+            f"ledger broken at event {result.first_broken_id}: {result.problem} "
+            f"({result.checked} events before it are intact)"
+        )
+
+
+@consent_app.command("proof")
+def consent_proof(
+    email: str = typer.Argument(..., help="The person's address."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """The full proof of consent for one person: every event with its notice text, and the state."""
+    s = ready_settings()
+    try:
+        with session(s) as sess:
+            proof = proof_for(sess, email)
+    except UnknownContact as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(proof)
+    else:
+        _print_proof(proof)
+
+
+def _print_proof(proof: dict[str, Any]) -> None:
+    c = proof["contact"]
+    console.print(
+        f"[bold]Proof of consent for {escape(c['email'])}[/] (contact {c['id']}, "
+        f"country {c['country'] or '-'}, language {c['language'] or '-'}, "
+        f"collected {c['collected_at']})"
+    )
+    state = Table(title="Current state", show_lines=False)
+    for col in ("purpose", "answer", "since", "event"):
+        state.add_column(col)
+    for purpose, st in proof["state"].items():
+        state.add_row(purpose, st["answer"], st["since"] or "-", str(st["event_id"] or "-"))
+    console.print(state)
+    if proof["lists"]:
+        lists = Table(title="Lists")
+        for col in ("list", "status", "since", "source"):
+            lists.add_column(col)
+        for row in proof["lists"]:
+            lists.add_row(escape(row["list"]), row["status"], row["since"], escape(row["source"]))
+        console.print(lists)
+    events = Table(title=f"Ledger events ({len(proof['events'])})", show_lines=True)
+    for col in ("id", "time", "purpose", "action", "source / method", "notice", "evidence",
+                "ip", "hash"):
+        events.add_column(col, overflow="fold")
+    texts: dict[tuple[str, str, str], str | None] = {}
+    for ev in proof["events"]:
+        n = ev["notice"]
+        notice = "-"
+        if n["version"]:
+            notice = f"{n['version']} ({n['language'] or '?'})\nsha256 {n['sha256'][:12]}…"
+            if not n["found"]:
+                notice += "\n[red]text not stored[/]"
+            texts[(ev["purpose"], n["version"], n["sha256"])] = n["text"]
+        events.add_row(
+            str(ev["id"]), ev["at"], ev["purpose"], ev["action"],
+            f"{escape(ev['source'])}\n{ev['method']}", notice,
+            escape(json.dumps(ev["evidence"], ensure_ascii=False, sort_keys=True)),
+            ev["ip_truncated"] or "-",
+            ev["hash"][:12] + "…" + ("" if ev["hash_ok"] else "\n[red]hash mismatch[/]"),
+        )
+    console.print(events)
+    for (purpose, version, sha), text in texts.items():
+        console.print(f"\n[bold]Notice {purpose} {version}[/] (sha256 {sha})")
+        console.print(escape(text) if text else "[red]the text of this version is not stored[/]")
+    if proof["requests"]:
+        console.print("\n[bold]Permission requests and legacy notices[/]")
+        for r in proof["requests"]:
+            console.print(f"  {r['sent_at']}  {r['kind']}  {r['purpose']}  "
+                          f"answered {r['answered_at'] or '-'}")
+
+
+@consent_app.command("expire")
+def consent_expire(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Append `expire` events for grants older than their purpose's configured limit."""
+    s = ready_settings()
+    with session(s) as sess:
+        limits = expiry_days(sess)
+        count = expire_due(sess, datetime.now(UTC))
+    if as_json:
+        print_json({"expired": count, "expiry_days": limits})
+    elif not limits:
+        console.print("no expiry configured (see `consentmail consent expiry`): nothing expired")
+    else:
+        console.print(f"{count} consents expired")
+
+
+@consent_app.command("expiry")
+def consent_expiry(
+    purpose: str | None = typer.Argument(None, help="newsletter | tracking | profiling"),
+    days: int | None = typer.Argument(None, help="Grants older than this many days expire."),
+    clear: bool = typer.Option(False, "--clear", help="Remove the purpose's limit."),
+) -> None:
+    """Show, set or clear the consent expiry per purpose (default: consent never expires)."""
+    s = ready_settings()
+    try:
+        with session(s) as sess:
+            if purpose is not None and (days is not None or clear):
+                set_expiry_days(sess, purpose, None if clear else days)
+            elif purpose is not None:
+                fail("give a number of days, or --clear")
+            limits = expiry_days(sess)
+    except ExpiryError as exc:
+        fail(str(exc))
+    if not limits:
+        console.print("no expiry: consents last until withdrawn")
+    for name, n in sorted(limits.items()):
+        console.print(f"{name}: {n} days")
+
+
+# --- notices ---------------------------------------------------------------------------------
+@notices_app.command("add")
+def notices_add(
+    purpose: str = typer.Option(..., "--purpose", help="newsletter | tracking | profiling"),
+    version: str = typer.Option(..., "--version", help="e.g. 2027-01-15"),
+    language: str = typer.Option(..., "--language", help="it | en | fr | de | es | ..."),
+    file: Path = typer.Option(..., "--file", help="UTF-8 text file with the notice."),
+) -> None:
+    """Store a notice version. Stored versions never change: new words need a new version."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"{file}: {exc}")
+    s = ready_settings()
+    try:
+        with session(s) as sess:
+            notice = add_notice(sess, purpose, version, language, text)
+            out = notice_dict(notice)
+    except NoticeError as exc:
+        fail(f"{file}: {exc}")
+    console.print(f"notice {out['purpose']}/{out['version']}/{out['language']} "
+                  f"sha256 {out['sha256']}")
+
+
+@notices_app.command("list")
+def notices_list(
+    purpose: str | None = typer.Option(None, "--purpose"),
+    language: str | None = typer.Option(None, "--language"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Stored notices, by purpose and language."""
+    s = ready_settings()
+    with session(s) as sess:
+        rows = [notice_dict(n) for n in list_notices(sess, purpose, language)]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table()
+    for col in ("purpose", "version", "language", "sha256", "text"):
+        table.add_column(col, overflow="fold")
+    for n in rows:
+        text = str(n["text"])
+        short = text[:70] + ("…" if len(text) > 70 else "")
+        table.add_row(str(n["purpose"]), str(n["version"]), str(n["language"]),
+                      str(n["sha256"])[:12] + "…", escape(short))
+    console.print(table if rows else "no notices stored (`consentmail notices seed` adds defaults)")
+
+
+@notices_app.command("seed")
+def notices_seed() -> None:
+    """Store the built-in default notices (it, en, fr, de, es) that are missing."""
+    s = ready_settings()
+    with session(s) as sess:
+        added = seed_default_notices(sess)
+    console.print(f"{added} default notices added")
+
+
+# --- policy ----------------------------------------------------------------------------------
+@policy_app.command("explain")
+def policy_explain(
+    campaign: int = typer.Option(..., "--campaign", help="Campaign id."),
+    contact: str = typer.Option(..., "--contact", help="The recipient's address."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Why this contact is (or was) tracked in this campaign: rule, basis, reason, ledger event."""
+    s = ready_settings()
+    try:
+        with session(s) as sess:
+            result = explain(sess, campaign, contact, k_min=s.k_min,
+                             default_jurisdiction=s.default_jurisdiction)
+    except (ExplainError, UnknownContact) as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(result)
+        return
+    c, p = result["campaign"], result["profile"]
+    console.print(f"[bold]Campaign {c['id']}[/] {escape(c['name'])} ({c['category']}, "
+                  f"measure {c['measure']}, {c['status']}); contact "
+                  f"{escape(result['contact']['email'])}")
+    console.print(f"profile [bold]{p['name']}[/] from {p['from']}")
+    _print_decision("Decision now", result["current"])
+    if result["stored"] is None:
+        console.print("\nno message for this campaign and contact yet")
+    else:
+        _print_decision(f"Decision stored with message {result['stored']['message_id']}",
+                        result["stored"])
+
+
+def _print_decision(title: str, d: dict[str, Any]) -> None:
+    console.print(f"\n[bold]{title}[/]")
+    if "send" in d:
+        console.print(f"  send: {'yes' if d['send'] else 'no'}")
+    console.print(f"  opens: {d['open_mode']}   clicks: {d['click_mode']}")
+    console.print(f"  basis: {d['basis']}   rule: {d['rule_id']}")
+    console.print(f"  reason: {escape(d['reason'])}")
+    src = d["basis_source"]
+    if src is None:
+        console.print("  rests on: no personal record (exemption, aggregate or none)")
+    elif src["kind"] == "consent-event":
+        ev = src["event"]
+        n = ev["notice"]
+        notice = "no notice"
+        if n["version"]:
+            notice = f"notice {n['version']} sha256 {n['sha256'][:12]}…"
+        console.print(f"  rests on: ledger event {ev['id']} ({ev['purpose']} {ev['action']} at "
+                      f"{ev['at']}, source {escape(ev['source'])}, {notice})")
+    elif src["kind"] == "legacy-notice":
+        console.print(f"  rests on: collected {src['collected_at']}, informed {src['informed_at']} "
+                      "(permission request "
+                      f"{src['request_id']}), no objection")
+    else:
+        console.print(f"  rests on: [red]{escape(src['detail'])}[/]")
+
+
+@policy_app.command("override")
+def policy_override(
+    country: str = typer.Argument(..., help="ISO 3166 country code, e.g. FR."),
+    profile: str | None = typer.Argument(None, help="Profile name (see `policy show`)."),
+    clear: bool = typer.Option(False, "--clear", help="Back to the built-in mapping."),
+) -> None:
+    """Map a country to a policy profile for this workspace (or --clear the override)."""
+    if clear == (profile is not None):
+        fail("give either a PROFILE or --clear")
+    s = ready_settings()
+    try:
+        with session(s) as sess:
+            if clear:
+                removed = clear_override(sess, country)
+                message = (f"{country.upper()}: override removed" if removed
+                           else f"{country.upper()}: no override was set")
+            else:
+                assert profile is not None
+                name = set_override(sess, country, profile)
+                message = f"{country.upper()} -> {name}"
+    except OverrideError as exc:
+        fail(str(exc))
+    console.print(message)
+
+
+@policy_app.command("show")
+def policy_show(as_json: bool = typer.Option(False, "--json")) -> None:
+    """The profiles, the workspace default and the workspace's country overrides."""
+    s = ready_settings()
+    with session(s) as sess:
+        overrides = profile_overrides(sess)
+    data: dict[str, Any] = {
+        "default": s.default_jurisdiction,
+        "overrides": dict(sorted(overrides.items())),
+        "profiles": {name: p.summary for name, p in sorted(PROFILES.items())},
+    }
+    if as_json:
+        print_json(data)
+        return
+    console.print(
+        f"workspace default: [bold]{data['default']}[/] (CONSENTMAIL_DEFAULT_JURISDICTION)"
+    )
+    if overrides:
+        for cc, name in data["overrides"].items():
+            console.print(f"override {cc} -> {name}")
+    else:
+        console.print("no country overrides")
+    table = Table(title="Profiles")
+    table.add_column("profile")
+    table.add_column("summary", overflow="fold")
+    for name, summary in data["profiles"].items():
+        table.add_row(name, summary)
+    console.print(table)

@@ -1,0 +1,76 @@
+"""R10: no new request within six months of a refusal or of an unanswered request."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from consentmail.consent.repermission import (
+    RepermissionError,
+    add_months,
+    eligible_for_request,
+    mark_answered,
+    next_request_allowed_at,
+    record_request,
+)
+from consentmail.db import session_scope
+from tests.consent.conftest import T0, add_contact, grant
+
+
+def test_add_months_clamps_to_month_end() -> None:
+    assert add_months(datetime(2026, 8, 31, tzinfo=UTC), 6) == datetime(2027, 2, 28, tzinfo=UTC)
+    assert add_months(datetime(2027, 8, 31, tzinfo=UTC), 6) == datetime(2028, 2, 29, tzinfo=UTC)
+    assert add_months(datetime(2026, 11, 1, 12, tzinfo=UTC), 6) == datetime(
+        2027, 5, 1, 12, tzinfo=UTC
+    )
+
+
+def test_never_asked_may_be_asked_granted_need_not(db_url: str) -> None:
+    with session_scope(db_url) as s:
+        c = add_contact(s, "a@example.com")
+        assert eligible_for_request(s, c.id, "tracking", T0)
+        grant(s, c.id, "tracking")
+        assert not eligible_for_request(s, c.id, "tracking", T0 + timedelta(days=400))
+        with pytest.raises(RepermissionError, match="while it is granted"):
+            record_request(s, c.id, "tracking", T0)
+
+
+@pytest.mark.parametrize("refusal", ["withdraw", "object"])
+def test_six_months_after_a_refusal(db_url: str, refusal: str) -> None:
+    with session_scope(db_url) as s:
+        c = add_contact(s, "a@example.com")
+        grant(s, c.id, "tracking", action=refusal, at=T0)
+        assert next_request_allowed_at(s, c.id, "tracking") == datetime(2027, 5, 1, 12, tzinfo=UTC)
+        assert not eligible_for_request(s, c.id, "tracking", datetime(2027, 5, 1, 11, tzinfo=UTC))
+        assert eligible_for_request(s, c.id, "tracking", datetime(2027, 5, 1, 12, tzinfo=UTC))
+        assert eligible_for_request(s, c.id, "profiling", T0)  # other purposes are separate
+
+
+def test_unanswered_request_pauses_six_months_answered_does_not(db_url: str) -> None:
+    with session_scope(db_url) as s:
+        c = add_contact(s, "a@example.com")
+        record_request(s, c.id, "tracking", T0)
+        with pytest.raises(RepermissionError, match="before 2027-05-01"):
+            record_request(s, c.id, "tracking", T0 + timedelta(days=30))
+        assert eligible_for_request(s, c.id, "tracking", T0 + timedelta(days=182))
+        # Answered (the person chose something after the request): the pause no longer applies,
+        # but a refusal starts its own six months.
+        assert mark_answered(s, c.id, "tracking", T0 + timedelta(days=2)) == 1
+        assert eligible_for_request(s, c.id, "tracking", T0 + timedelta(days=3))
+        grant(s, c.id, "tracking", action="withdraw", at=T0 + timedelta(days=3))
+        assert not eligible_for_request(s, c.id, "tracking", T0 + timedelta(days=100))
+
+
+def test_a_choice_after_the_request_counts_as_its_answer(db_url: str) -> None:
+    with session_scope(db_url) as s:
+        c = add_contact(s, "a@example.com")
+        record_request(s, c.id, "profiling", T0)
+        grant(s, c.id, "profiling", at=T0 + timedelta(days=1))
+        grant(s, c.id, "profiling", action="expire", at=T0 + timedelta(days=2))
+        assert eligible_for_request(s, c.id, "profiling", T0 + timedelta(days=3))
+
+
+def test_unknown_purpose(db_url: str) -> None:
+    with session_scope(db_url) as s, pytest.raises(RepermissionError, match="purpose 'ads'"):
+        eligible_for_request(s, 1, "ads", T0)

@@ -1,0 +1,123 @@
+"""The profiling gate (issue 3 item 7): an engagement segment never holds a contact without
+profiling consent, whatever they opened, and a withdrawal takes them out at once."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.orm import Session
+
+from consentmail.consent import NewEvent, record
+from consentmail.contacts.segments import engaged_segment
+from consentmail.db import session_scope
+from consentmail.db.models import (
+    Campaign,
+    Contact,
+    ContactList,
+    Engagement,
+    Message,
+    Subscription,
+)
+
+# The SQLite + PostgreSQL fixture of tests/conftest.py (tests/contacts/conftest.py narrows
+# db_url to SQLite for the import tests; the gate must hold on both databases).
+from tests.conftest import db_url  # noqa: F401
+
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def _event(cid: int, purpose: str, action: str = "grant", days: int = 0) -> NewEvent:
+    return NewEvent(cid, purpose, action, T0 + timedelta(days=days), "test", "api")
+
+
+def _campaign(s: Session, list_id: int, status: str = "sent") -> int:
+    c = Campaign(name="c", list_id=list_id, subject="s", from_addr="n@example.com", html="<p>",
+                 status=status, aggregate_token=secrets.token_urlsafe(16))
+    s.add(c)
+    s.flush()
+    return c.id
+
+
+def _opened(
+    s: Session, campaign_id: int, contact_id: int, list_id: int, *, basis: str = "consent:1",
+    kind: str = "open", human: int = 1, machine: int = 0,
+) -> None:
+    m = Message(campaign_id=campaign_id, contact_id=contact_id, list_id=list_id,
+                page_token=secrets.token_urlsafe(16), status="sent")
+    s.add(m)
+    s.flush()
+    s.add(Engagement(message_id=m.id, campaign_id=campaign_id, kind=kind, basis=basis,
+                     human_hits=human, machine_hits=machine,
+                     first_human_at=T0 if human else None))
+    s.flush()
+
+
+def _contact(s: Session, name: str, list_id: int, *purposes: str) -> int:
+    c = Contact(email=f"{name}@example.com")
+    s.add(c)
+    s.flush()
+    s.add(Subscription(contact_id=c.id, list_id=list_id))
+    record(s, [_event(c.id, p) for p in ("newsletter", "tracking", *purposes)])
+    return c.id
+
+
+def test_only_profiling_consent_enters_the_segment(db_url: str) -> None:  # noqa: F811
+    with session_scope(db_url) as s:
+        lst = ContactList(name="news")
+        s.add(lst)
+        s.flush()
+        yes = _contact(s, "yes", lst.id, "profiling")
+        no = _contact(s, "no", lst.id)  # tracked with consent, opened, never agreed to profiling
+        clicker = _contact(s, "clicker", lst.id, "profiling")
+        machine = _contact(s, "machine", lst.id, "profiling")
+        old = _contact(s, "old", lst.id, "profiling")
+        exempt = _contact(s, "exempt", lst.id, "profiling")
+        gone = _contact(s, "gone", lst.id, "profiling")
+        first = _campaign(s, lst.id)
+        _opened(s, first, old, lst.id)  # only in a campaign older than the last three
+        recent = [_campaign(s, lst.id) for _ in range(3)]
+        _campaign(s, lst.id, status="draft")  # drafts were never sent: not "the last campaigns"
+        _opened(s, recent[0], yes, lst.id)
+        _opened(s, recent[1], no, lst.id)
+        _opened(s, recent[2], clicker, lst.id, kind="click")
+        _opened(s, recent[2], machine, lst.id, human=0, machine=3)  # a proxy prefetch (R26)
+        # Exemption data serves its own purpose only, never a marketing segment.
+        _opened(s, recent[2], exempt, lst.id, basis="exemption:deliverability")
+        _opened(s, recent[1], gone, lst.id)
+        s.execute(Subscription.__table__.update().where(Subscription.contact_id == gone)
+                  .values(status="unsubscribed"))
+        list_id = lst.id
+    with session_scope(db_url) as s:
+        assert engaged_segment(s, list_id) == sorted([yes, clicker])
+        assert engaged_segment(s, list_id, last_n_campaigns=4) == sorted([yes, clicker, old])
+        assert no not in engaged_segment(s, list_id, last_n_campaigns=10)
+
+
+def test_withdrawing_or_objecting_leaves_the_segment_at_once(db_url: str) -> None:  # noqa: F811
+    with session_scope(db_url) as s:
+        lst = ContactList(name="news")
+        s.add(lst)
+        s.flush()
+        ada = _contact(s, "ada", lst.id, "profiling")
+        bob = _contact(s, "bob", lst.id, "profiling")
+        camp = _campaign(s, lst.id)
+        _opened(s, camp, ada, lst.id)
+        _opened(s, camp, bob, lst.id)
+        list_id = lst.id
+    with session_scope(db_url) as s:
+        assert engaged_segment(s, list_id) == sorted([ada, bob])
+        record(s, [_event(ada, "profiling", "withdraw", days=1)])
+        # R24: objecting to direct marketing also ends the related profiling.
+        record(s, [_event(bob, "newsletter", "object", days=1)])
+    with session_scope(db_url) as s:
+        assert engaged_segment(s, list_id) == []
+        record(s, [_event(ada, "profiling", "grant", days=2)])  # a fresh, proven grant
+    with session_scope(db_url) as s:
+        assert engaged_segment(s, list_id) == [ada]
+
+
+def test_bad_n(db_url: str) -> None:  # noqa: F811
+    with session_scope(db_url) as s, pytest.raises(ValueError, match="at least 1"):
+        engaged_segment(s, 1, last_n_campaigns=0)
