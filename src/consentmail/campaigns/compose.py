@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from consentmail.campaigns.sources import SourceError, inline_css, is_mjml, mjml_to_html
 from consentmail.campaigns.urls import new_token
 from consentmail.contacts.service import get_or_create_list
 from consentmail.db.models import Campaign, CampaignLink
@@ -30,6 +31,7 @@ class CampaignSpec:
     category: str = "marketing"
     measure: str = "individual"
     text: str | None = None
+    inline_css: bool = False  # move <style> rules into style="" attributes (css-inline)
 
 
 def read_template(path: Path) -> str:
@@ -39,6 +41,16 @@ def read_template(path: Path) -> str:
         raise CampaignError(f"{path}: no such template file") from None
     except UnicodeDecodeError as exc:
         raise CampaignError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+
+
+def source_html(spec: CampaignSpec) -> str:
+    """The HTML to compile: MJML converted (by .mjml name or <mjml> content), CSS inlined on
+    request; Jinja merge fields and blocks kept as written."""
+    try:
+        html = mjml_to_html(spec.html) if is_mjml(spec.html, spec.template_name) else spec.html
+        return inline_css(html) if spec.inline_css else html
+    except SourceError as exc:
+        raise CampaignError(f"{spec.template_name}: {exc}") from None
 
 
 def create_campaign(session: Session, spec: CampaignSpec) -> Campaign:
@@ -56,10 +68,9 @@ def create_campaign(session: Session, spec: CampaignSpec) -> Campaign:
         ) from None
     if category is Category.MARKETING and not spec.list_name:
         raise CampaignError("a marketing campaign needs a list (--list)")
+    html = source_html(spec)
     # Raises render.TemplateError with file and line: the caller shows it as is.
-    compiled = compile_campaign(
-        spec.html, subject=spec.subject, text=spec.text, name=spec.template_name
-    )
+    compiled = compile_campaign(html, subject=spec.subject, text=spec.text, name=spec.template_name)
     contact_list = get_or_create_list(session, spec.list_name) if spec.list_name else None
     campaign = Campaign(
         name=spec.name,
@@ -70,7 +81,7 @@ def create_campaign(session: Session, spec: CampaignSpec) -> Campaign:
         category=category.value,
         measure=measure.value,
         template_name=spec.template_name,
-        html=spec.html,
+        html=html,
         text=spec.text,
         aggregate_token=new_token(),
     )

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy.orm import Session
 
-from consentmail.campaigns.build import BuildConfig, build_messages
+from consentmail.campaigns.build import BuildConfig, build_messages, load_dkim_key
 from consentmail.config import Settings
 from consentmail.delivery import Outgoing, transport_from_url
 from consentmail.delivery.worker import BuildFailure, Worker
@@ -19,6 +19,7 @@ def build_config(settings: Settings) -> BuildConfig:
         one_click=settings.one_click,
         k_min=settings.k_min,
         default_jurisdiction=settings.default_jurisdiction,
+        dkim=load_dkim_key(settings.dkim_selector, settings.dkim_domain, settings.dkim_key_file),
     )
 
 

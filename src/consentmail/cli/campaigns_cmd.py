@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import func, select
@@ -16,6 +17,12 @@ from consentmail.campaigns.compose import (
     CampaignSpec,
     create_campaign,
     read_template,
+)
+from consentmail.campaigns.preflight import (
+    PreflightBlocked,
+    accept_links,
+    describe,
+    preflight,
 )
 from consentmail.campaigns.queue import queue_campaign
 from consentmail.campaigns.runner import deliver
@@ -30,7 +37,9 @@ campaigns_app = typer.Typer(help="Create, send and report on campaigns.", no_arg
 @campaigns_app.command("create")
 def create(
     name: str = typer.Option(..., "--name", help="Campaign name."),
-    template: Path = typer.Option(..., "--template", help="HTML template file."),
+    template: Path = typer.Option(
+        ..., "--template", help="HTML template file, or MJML (.mjml or starting with <mjml>)."
+    ),
     subject: str = typer.Option(..., "--subject"),
     from_addr: str = typer.Option(..., "--from", help="Sender address."),
     list_name: str | None = typer.Option(None, "--list", help="List to send to."),
@@ -40,6 +49,9 @@ def create(
         "marketing", "--category", help="marketing | transactional | security | mandatory"
     ),
     measure: str = typer.Option("individual", "--measure", help="individual | aggregate | none"),
+    inline: bool = typer.Option(
+        False, "--inline-css", help="Move <style> rules into style attributes (css-inline)."
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Create a campaign from a template; prints its id."""
@@ -56,6 +68,7 @@ def create(
             category=category,
             measure=measure,
             text=read_template(text) if text else None,
+            inline_css=inline,
         )
         with session(s) as sess:
             campaign = create_campaign(sess, spec)
@@ -96,9 +109,12 @@ def send(
             fail(f"no campaign with id {campaign_id}")
         if campaign.list_id is None:
             fail(f"campaign {campaign_id} has no list; use the transactional API for single mail")
-        summary = queue_campaign(
-            sess, campaign, k_min=s.k_min, default_jurisdiction=s.default_jurisdiction
-        )
+        try:
+            summary = queue_campaign(
+                sess, campaign, k_min=s.k_min, default_jurisdiction=s.default_jurisdiction
+            )
+        except PreflightBlocked as exc:
+            fail(f"not sent: the preflight blocks it\n{escape(str(exc))}")
     if not as_json:
         console.print(
             f"queued {summary.queued} (not sent: {summary.not_sent} without newsletter consent "
@@ -145,6 +161,43 @@ def _deliver_with_progress(s, campaign_id: int, quiet: bool) -> None:  # type: i
         console.print(f"done in {time.monotonic() - started:.1f}s")
 
 
+@campaigns_app.command("preflight")
+def preflight_command(
+    campaign_id: int = typer.Argument(..., help="Campaign id."),
+    accept: bool = typer.Option(
+        False, "--accept-links", help="Accept recipient data in links (never in loaded resources)."
+    ),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Check a campaign for recipient data in URLs and third-party trackers before sending."""
+    s = ready_settings()
+    with session(s) as sess:
+        campaign = sess.get(Campaign, campaign_id)
+        if campaign is None:
+            fail(f"no campaign with id {campaign_id}")
+        if accept:
+            accept_links(sess, campaign)
+        report = preflight(sess, campaign, s)
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        verdict = "[bold red]BLOCKED[/]" if report.blocked else "[green]ok to send[/]"
+        console.print(f"campaign {campaign_id}: {verdict}", highlight=False)
+        for issue in report.issues:
+            console.print(f"  {describe(issue)}", highlight=False, markup=False)
+        if report.links_accepted:
+            console.print("  recipient data in links accepted by the author", highlight=False)
+        elif any(i.acceptable and i.severity == "block" for i in report.issues):
+            console.print(
+                f"  links only: --accept-links accepts them (`consentmail campaigns preflight "
+                f"{campaign_id} --accept-links`)",
+                highlight=False,
+                markup=False,
+            )
+    if report.blocked:
+        raise typer.Exit(1)
+
+
 @campaigns_app.command("report")
 def report(
     campaign_id: int = typer.Argument(...),
@@ -189,7 +242,9 @@ def list_campaigns() -> None:
     """All campaigns."""
     s = ready_settings()
     with session(s) as sess:
-        rows = sess.scalars(select(Campaign).order_by(Campaign.id)).all()
+        rows = sess.scalars(
+            select(Campaign).where(Campaign.status != "transactional").order_by(Campaign.id)
+        ).all()
         table = Table("id", "name", "status", "category", "measure")
         for c in rows:
             table.add_row(str(c.id), c.name, c.status, c.category, c.measure)

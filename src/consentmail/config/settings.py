@@ -45,7 +45,24 @@ DOCUMENTED: dict[str, tuple[str, str]] = {
     "CONSENTMAIL_FLUSH_SIZE": ("1000", "Hits that trigger an early flush."),
     "CONSENTMAIL_SEND_CONCURRENCY": ("4", "SMTP connections a worker keeps open."),
     "CONSENTMAIL_WORKER": ("1", "0 disables the in-process worker of `consentmail serve`."),
+    "CONSENTMAIL_RETENTION_PERSONAL_DAYS": (
+        "395",
+        "Days personal opens/clicks given with consent are kept after the message was sent "
+        "(about 13 months, the CNIL tracker analogy).",
+    ),
+    "CONSENTMAIL_RETENTION_EXEMPTION_DAYS": (
+        "90",
+        "Days exemption data (security, mandatory, deliverability last-open dates) is kept.",
+    ),
+    "CONSENTMAIL_RETENTION_AGGREGATE_DAYS": (
+        "760",
+        "Days anonymous aggregate counters are kept (about 25 months).",
+    ),
+    "CONSENTMAIL_DKIM_SELECTOR": ("(unset)", "DKIM selector; with the two below, signs mail."),
+    "CONSENTMAIL_DKIM_DOMAIN": ("(unset)", "DKIM signing domain (d=), usually the From domain."),
+    "CONSENTMAIL_DKIM_KEY_FILE": ("(unset)", "PEM file of the RSA private key for DKIM."),
 }
+_DKIM = ("CONSENTMAIL_DKIM_SELECTOR", "CONSENTMAIL_DKIM_DOMAIN", "CONSENTMAIL_DKIM_KEY_FILE")
 
 
 @dataclass(frozen=True)
@@ -62,6 +79,12 @@ class Settings:
     flush_size: int = 1000
     send_concurrency: int = 4
     run_worker: bool = True
+    retention_personal_days: int = 395
+    retention_exemption_days: int = 90
+    retention_aggregate_days: int = 760
+    dkim_selector: str | None = None
+    dkim_domain: str | None = None
+    dkim_key_file: Path | None = None
 
     @property
     def one_click(self) -> bool:
@@ -96,6 +119,13 @@ def _number(env: Mapping[str, str], name: str, kind: type) -> float | int:
         raise SettingsError(f"{name}={raw!r} is not a valid {kind.__name__}") from None
 
 
+def _days(env: Mapping[str, str], name: str) -> int:
+    days = int(_number(env, name, int))
+    if days < 1:
+        raise SettingsError(f"{name}={days}: retention is a number of days, at least 1")
+    return days
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     data_dir = Path(env.get("CONSENTMAIL_DATA_DIR", "var"))
@@ -109,6 +139,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(
             f"CONSENTMAIL_DEFAULT_JURISDICTION={jurisdiction!r}: choose one of {sorted(PROFILES)}"
         )
+    dkim = [env.get(name) or None for name in _DKIM]
+    if any(dkim) and not all(dkim):
+        raise SettingsError(f"DKIM signing needs all of {', '.join(_DKIM)} (or none of them)")
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
@@ -122,4 +155,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         flush_size=int(_number(env, "CONSENTMAIL_FLUSH_SIZE", int)),
         send_concurrency=int(_number(env, "CONSENTMAIL_SEND_CONCURRENCY", int)),
         run_worker=env.get("CONSENTMAIL_WORKER", "1") != "0",
+        retention_personal_days=_days(env, "CONSENTMAIL_RETENTION_PERSONAL_DAYS"),
+        retention_exemption_days=_days(env, "CONSENTMAIL_RETENTION_EXEMPTION_DAYS"),
+        retention_aggregate_days=_days(env, "CONSENTMAIL_RETENTION_AGGREGATE_DAYS"),
+        dkim_selector=dkim[0],
+        dkim_domain=dkim[1],
+        dkim_key_file=Path(dkim[2]) if dkim[2] else None,
     )

@@ -77,8 +77,22 @@ def _no_nul(value: Any) -> str:
     return value.replace(SEP, "") if SEP in value else value  # NUL is our separator
 
 
+def _clean(value: Any) -> Any:
+    """Transactional data as plain JSON-like values, with no NUL (our separator) in any string."""
+    if isinstance(value, str):
+        return _no_nul(value)
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, Mapping):
+        return {_no_nul(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return _no_nul(value)
+
+
 def context(recipient: Recipient | None) -> dict[str, Any]:
-    return {"contact": Contact(recipient if recipient is not None else Recipient(email=""))}
+    recipient = recipient if recipient is not None else Recipient(email="")
+    return {"contact": Contact(recipient), "data": _clean(recipient.data)}
 
 
 def compile_template(
@@ -154,5 +168,5 @@ def names_used(tree: nodes.Template) -> tuple[frozenset[str], frozenset[str]]:
     }
     assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
     loaded = {n.name for n in tree.find_all(nodes.Name) if n.ctx == "load"}
-    known = {"contact", "loop", *HTML_ENV.globals}
+    known = {"contact", "data", "loop", *HTML_ENV.globals}
     return frozenset(fields), frozenset(loaded - assigned - known)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from consentmail.policy.types import Mode
 
@@ -26,10 +27,12 @@ class LinkSlot:
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
-    """Exposed to templates as ``{{ contact.email }}`` and ``{{ contact.<field> }}``."""
+    """Exposed to templates as ``{{ contact.email }}`` and ``{{ contact.<field> }}``; ``data``
+    (a transactional message's JSON values) as ``{{ data.<key> }}``."""
 
     email: str
     fields: Mapping[str, str] = field(default_factory=dict)
+    data: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consentmail.campaigns.compose import CampaignError, CampaignSpec, create_campaign
+from consentmail.campaigns.preflight import PreflightBlocked
 from consentmail.campaigns.queue import queue_campaign
 from consentmail.db.models import Campaign
 from consentmail.render import TemplateError
@@ -33,7 +34,10 @@ class CampaignIn(BaseModel):
 
 @router.get("/campaigns")
 def list_campaigns(session: Session = Depends(db)) -> list[dict[str, Any]]:
-    rows = session.scalars(select(Campaign).order_by(Campaign.id)).all()
+    # Hidden per-message campaigns of the transactional API are not campaigns to list.
+    rows = session.scalars(
+        select(Campaign).where(Campaign.status != "transactional").order_by(Campaign.id)
+    ).all()
     return [
         {
             "id": c.id,
@@ -77,12 +81,17 @@ def send_campaign(
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
         raise HTTPException(404, f"no campaign {campaign_id}")
-    summary = queue_campaign(
-        session,
-        campaign,
-        k_min=request_settings.k_min,
-        default_jurisdiction=request_settings.default_jurisdiction,
-    )
+    try:
+        summary = queue_campaign(
+            session,
+            campaign,
+            k_min=request_settings.k_min,
+            default_jurisdiction=request_settings.default_jurisdiction,
+        )
+    except PreflightBlocked as exc:
+        raise HTTPException(422, exc.report.to_dict()) from None
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
     session.commit()
     return {"queued": summary.queued, "not_sent": summary.not_sent, "tracking": summary.modes}
 

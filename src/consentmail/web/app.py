@@ -29,6 +29,7 @@ from consentmail.web import (
     api,
     api_audit,
     api_consent,
+    api_messages,
     api_notices,
     forms,
     pages,
@@ -95,6 +96,7 @@ def create_app(
     app.include_router(forms.router)  # public: /subscribe/{slug}, /confirm/{token}
     app.include_router(api_consent.router)  # bearer token required by the router itself
     app.include_router(api_notices.router)  # /api/notices, bearer token in the router
+    app.include_router(api_messages.router)  # /api/messages, bearer token in the router
     app.include_router(admin.router)
 
     @app.get("/healthz", include_in_schema=False)
