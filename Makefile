@@ -16,6 +16,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Links in the demo's messages must reach this server: the public URL follows HOST and PORT.
+run: export CONSENTMAIL_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: $(STAMP)
 	$(BIN)/consentmail init --demo
 	$(BIN)/consentmail serve --host $(HOST) --port $(PORT)

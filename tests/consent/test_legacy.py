@@ -61,7 +61,9 @@ def test_informed_non_objector_gets_r11_legacy_objector_does_not(db_url: str) ->
         }
     assert rules["silent"] == "FR-R11-legacy"
     # The others fall back to the deliverability exemption (date of the last open only).
-    assert {rules[n] for n in ("objected", "recent", "uninformed")} == {"FR-R7-deliverability"}
+    assert {rules[n] for n in ("recent", "uninformed")} == {"FR-R7-deliverability"}
+    # An objection also ends the deliverability pixel: nothing measures this person.
+    assert rules["objected"] == "ALL-R20-default-deny"
 
 
 def test_explain_names_the_information_message(db_url: str) -> None:
@@ -96,4 +98,4 @@ def test_queue_applies_the_legacy_regime(db_url: str) -> None:
             ).all()
         )
     assert rows["silent@example.fr"] == "FR-R11-legacy"
-    assert rows["objected@example.fr"] == "FR-R7-deliverability"
+    assert rows["objected@example.fr"] == "ALL-R20-default-deny"

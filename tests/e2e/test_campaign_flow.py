@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -174,6 +175,10 @@ def _pick(delivered: list, mode: str, profile: str | None = None, skip: int = 0)
 
 def _interact_and_report(app, db_url: str, campaign_id: int, delivered: list) -> None:  # type: ignore[no-untyped-def]
     client = app.client
+    # Readers act minutes after delivery; a click seconds after it is a gateway's check (B1).
+    with session_scope(db_url) as s:
+        for m in s.scalars(select(Message).where(Message.campaign_id == campaign_id)):
+            m.sent_at = m.sent_at - timedelta(minutes=5)
     opener = _pick(delivered, "personal")
     assert opener is not None, "the corpus has recipients who consented to tracking"
     r, msg = opener

@@ -348,7 +348,10 @@ class TestLegacyRegime:
     )
     def test_no_legacy_basis(self, change: dict[str, object]) -> None:
         snapshot = replace(self.SILENT, **change)  # type: ignore[arg-type]
-        assert self.decide_at(NOW, snapshot).rule_id == "FR-R7-deliverability"
+        # A recorded refusal or objection also ends the deliverability pixel (stop tracking).
+        said_no = "tracking" in change
+        expected = "ALL-R20-default-deny" if said_no else "FR-R7-deliverability"
+        assert self.decide_at(NOW, snapshot).rule_id == expected
 
     def test_only_in_france_and_only_for_marketing(self) -> None:
         message = _message("marketing", "individual")

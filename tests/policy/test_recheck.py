@@ -78,8 +78,10 @@ def test_exemptions_do_not_depend_on_tracking_consent() -> None:
 def test_deliverability_holds_under_its_profile_only() -> None:
     decision = decide(NEVER_ASKED, _message(Category.TRANSACTIONAL), FR_CNIL_2026)
     assert decision.deliverability_only
-    assert personal_at_hit(WITHDRAWN, decision, FR_CNIL_2026, HIT) is Mode.PERSONAL
-    assert personal_at_hit(WITHDRAWN, decision, IT_GARANTE_2026, HIT) is Mode.NONE
+    assert personal_at_hit(NEVER_ASKED, decision, FR_CNIL_2026, HIT) is Mode.PERSONAL
+    assert personal_at_hit(NEVER_ASKED, decision, IT_GARANTE_2026, HIT) is Mode.NONE
+    # Stopping tracking ends it for messages already sent too (R14).
+    assert personal_at_hit(WITHDRAWN, decision, FR_CNIL_2026, HIT) is Mode.NONE
 
 
 def test_legacy_basis_ends_with_an_objection() -> None:
@@ -100,3 +102,30 @@ def test_a_render_without_personal_basis_never_becomes_personal(profile: Profile
     decision = decide(NEVER_ASKED, _message(Category.MARKETING), profile)
     assert decision.basis in {"anonymous-aggregate", "none"}
     assert personal_at_hit(CONSENTED, decision, profile, HIT) is not Mode.PERSONAL
+
+
+def test_stopping_tracking_ends_the_deliverability_pixel() -> None:
+    """R7 needs no consent, but a recorded refusal of tracking ends it, at render and at hit."""
+    from datetime import UTC, datetime
+
+    from consentmail.policy import (
+        FR_CNIL_2026,
+        Category,
+        ConsentSnapshot,
+        Measure,
+        MessageContext,
+        Mode,
+        PurposeState,
+        decide,
+        personal_at_hit,
+    )
+
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    newsletter = PurposeState(granted=True, event_id=1, at=at)
+    silent = ConsentSnapshot(newsletter=newsletter)
+    ctx = MessageContext(Category.MARKETING, Measure.INDIVIDUAL, aggregate_cohort=0, at=at)
+    render = decide(silent, ctx, FR_CNIL_2026)
+    assert render.open_mode is Mode.PERSONAL and render.basis == "exemption:deliverability"
+    refused = ConsentSnapshot(newsletter=newsletter, tracking=PurposeState(False, 7, at))
+    assert decide(refused, ctx, FR_CNIL_2026).open_mode is Mode.NONE
+    assert personal_at_hit(refused, render, FR_CNIL_2026, at) is Mode.NONE

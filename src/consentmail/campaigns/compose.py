@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from consentmail.campaigns.sources import SourceError, inline_css, is_mjml, mjml_to_html
 from consentmail.campaigns.urls import new_token
+from consentmail.contacts.address import AddressError, normalise_address
 from consentmail.contacts.service import get_or_create_list
 from consentmail.db.models import Campaign, CampaignLink
 from consentmail.policy.types import Category, Measure
@@ -39,6 +40,8 @@ def read_template(path: Path) -> str:
         return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise CampaignError(f"{path}: no such template file") from None
+    except IsADirectoryError:
+        raise CampaignError(f"{path}: is a directory, not a template file") from None
     except UnicodeDecodeError as exc:
         raise CampaignError(f"{path}: not UTF-8 text (byte {exc.start})") from None
 
@@ -66,6 +69,13 @@ def create_campaign(session: Session, spec: CampaignSpec) -> Campaign:
         raise CampaignError(
             f"measure {spec.measure!r}: choose one of {[m.value for m in Measure]}"
         ) from None
+    try:
+        # One plain address: display names go in --from-name, and no CR/LF ever reaches a header.
+        normalise_address(spec.from_addr)
+    except AddressError as exc:
+        raise CampaignError(f"--from {spec.from_addr!r} is not a valid address: {exc}") from None
+    if any(c in spec.from_name for c in "\r\n\x00"):
+        raise CampaignError("--from-name must be a single line")
     if category is Category.MARKETING and not spec.list_name:
         raise CampaignError("a marketing campaign needs a list (--list)")
     html = source_html(spec)

@@ -41,8 +41,8 @@ def init(
             console.print("workspace not empty: demo not loaded")
         else:
             console.print(
-                f"demo loaded: 40 contacts, campaign {cid} (send it from the admin or "
-                f"`consentmail campaigns send {cid} --wait`)"
+                f"demo loaded: 40 contacts, campaign {cid} (send it with "
+                f"`.venv/bin/consentmail campaigns send {cid}`: the server's worker delivers it)"
             )
     console.print(
         f"admin: {s.public_url}/admin (user admin, password in "

@@ -95,6 +95,19 @@ def _progress_counts(s, campaign_id: int) -> tuple[int, int]:  # type: ignore[no
     return done, total
 
 
+def _retry_note(s, campaign_id: int) -> str:  # type: ignore[no-untyped-def]
+    """Why messages wait for a retry (the SMTP reply), so a dead relay is never a silent hang."""
+    with session(s) as sess:
+        waiting, reply = sess.execute(
+            select(func.count(), func.max(Message.smtp_reply)).where(
+                Message.campaign_id == campaign_id,
+                Message.status == "queued",
+                Message.attempts > 0,
+            )
+        ).one()
+    return f"{waiting} waiting to retry: {reply}" if waiting else ""
+
+
 @campaigns_app.command("send")
 def send(
     campaign_id: int = typer.Argument(..., help="Campaign id."),
@@ -147,10 +160,19 @@ def _deliver_with_progress(s, campaign_id: int, quiet: bool) -> None:  # type: i
         with Progress(*columns, console=console) as bar:
             done, total = _progress_counts(s, campaign_id)
             tid = bar.add_task("send", total=total, completed=done)
+            shown = ""
             while not task.done():
                 await asyncio.sleep(0.3)
                 done, total = await asyncio.to_thread(_progress_counts, s, campaign_id)
                 bar.update(tid, completed=done, total=total)
+                note = await asyncio.to_thread(_retry_note, s, campaign_id)
+                if note and note != shown:
+                    console.print(
+                        f"[yellow]{escape(note)}[/] (Ctrl-C stops waiting; delivery resumes "
+                        "with any worker)",
+                        highlight=False,
+                    )
+                shown = note
             await task
             done, total = _progress_counts(s, campaign_id)
             bar.update(tid, completed=done, total=total)

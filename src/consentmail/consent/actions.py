@@ -92,7 +92,9 @@ def stop_tracking(session: Session, r: Recipient, method: str) -> bool:
     """Withdraw tracking (and profiling, which rests on it). The subscription stays."""
     snap = snapshot(session, r.contact.id, None)
     events = []
-    if snap.tracking.granted:
+    # Also when tracking was never granted: the refusal on record ends exemption-based
+    # tracking such as the fr-cnil-2026 deliverability pixel (R7 with R13).
+    if snap.tracking.granted or snap.tracking.event_id is None:
         events.append(_event(r, Purpose.TRACKING, "withdraw", method, "stop-tracking"))
     if snap.profiling.granted:
         events.append(_event(r, Purpose.PROFILING, "withdraw", method, "stop-tracking"))

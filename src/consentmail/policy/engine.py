@@ -59,6 +59,14 @@ def decide(snapshot: ConsentSnapshot, message: MessageContext, profile: Profile)
                 profiling_allowed=profiling,
                 aggregate_allowed=aggregate,
             )
-        if plan.deliverability is not None:
+        # R7 needs no consent, but "stop tracking" must stop it too (R13, law 8): a recorded
+        # withdrawal or objection of the tracking purpose ends the deliverability pixel.
+        if plan.deliverability is not None and not tracking_refused(snapshot):
             return plan.deliverability[aggregate][profiling]
     return plan.aggregate[profiling] if aggregate else plan.denied[profiling]
+
+
+def tracking_refused(snapshot: ConsentSnapshot) -> bool:
+    """The recipient said no to tracking on the ledger (not mere silence)."""
+    tracking = snapshot.tracking
+    return tracking.event_id is not None and not tracking.granted

@@ -11,6 +11,7 @@ from consentmail.policy._tables import (
     MANDATORY_BASIS,
     SECURITY_BASIS,
 )
+from consentmail.policy.engine import tracking_refused
 from consentmail.policy.profiles import Profile
 from consentmail.policy.types import ConsentSnapshot, Decision, Mode
 
@@ -42,5 +43,5 @@ def _basis_holds(basis: str, snapshot: ConsentSnapshot, profile: Profile, at: da
     if basis == MANDATORY_BASIS:
         return profile.mandatory_exemption
     if basis == DELIVERABILITY_BASIS:
-        return profile.deliverability_exemption
+        return profile.deliverability_exemption and not tracking_refused(snapshot)
     return False  # aggregate or none at render: a personal token never had a basis

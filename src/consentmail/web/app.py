@@ -99,6 +99,10 @@ def create_app(
     app.include_router(api_messages.router)  # /api/messages, bearer token in the router
     app.include_router(admin.router)
 
+    @app.get("/", include_in_schema=False)
+    def root() -> dict[str, str]:
+        return {"service": "consentmail", "privacy": "/privacy", "admin": "/admin"}
+
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
