@@ -219,3 +219,15 @@ def test_unreadable_csv_is_a_format_error(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "huge.csv", [HEADER, "a@example.com," + "x" * 200_000])
     with pytest.raises(ImportFormatError, match=r"huge.csv: line 2: field larger than field limit"):
         list(read_contacts(path))
+
+
+def test_unclosed_quote_names_every_line_it_swallowed(tmp_path: Path) -> None:
+    path = tmp_path / "quote.csv"
+    path.write_text(
+        'email,newsletter_consent\n"unterminated@example.com,yes\nok@example.com,yes\n',
+        encoding="utf-8",
+    )
+    rows = list(read_contacts(path))
+    assert len(rows) == 1 and isinstance(rows[0], Rejection)
+    assert rows[0].line == 2 and rows[0].field == "row"
+    assert "unclosed quote: lines 2-3" in rows[0].reason

@@ -159,6 +159,16 @@ class ContactReader:
                     f"{self.delimiter!r} inside a value?)",
                 )
                 continue
+            swallowed = any("\n" in c and self.delimiter in c for c in cells)
+            if last_line > line and len(cells) < width and swallowed:
+                # An unclosed quote reads the following lines into one value: name every line
+                # it swallowed, so no good row disappears without a word.
+                yield Rejection(
+                    line, "row", self.delimiter.join(cells)[:200],
+                    f"unclosed quote: lines {line}-{last_line} were read as one value; "
+                    "close the quote and import those lines again",
+                )
+                continue
             try:
                 yield self._parse(line, cells)
             except _RowError as err:
