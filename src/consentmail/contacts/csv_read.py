@@ -159,8 +159,11 @@ class ContactReader:
                     f"{self.delimiter!r} inside a value?)",
                 )
                 continue
-            swallowed = any("\n" in c and self.delimiter in c for c in cells)
-            if last_line > line and len(cells) < width and swallowed:
+            if (
+                last_line > line
+                and len(cells) < width
+                and any("\n" in c and self.delimiter in c for c in cells)
+            ):
                 # An unclosed quote reads the following lines into one value: name every line
                 # it swallowed, so no good row disappears without a word.
                 yield Rejection(
