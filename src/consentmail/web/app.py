@@ -41,6 +41,20 @@ from consentmail.web.deps import require_api_token
 log = logging.getLogger("consentmail.web")
 
 
+async def _keep_delivering(settings: Settings, stop: asyncio.Event, pause: float = 5.0) -> None:
+    """The in-process worker, restarted after a pause if it dies (a database outage, say)."""
+    from consentmail.campaigns.runner import deliver
+
+    while not stop.is_set():
+        try:
+            await deliver(settings, None, stop=stop)
+        except Exception as exc:  # noqa: BLE001 - any failure: report it, wait, start again
+            # Type and message only: no traceback with local values (secrets stay out of logs).
+            log.error("delivery worker stopped (%s: %s); restarting", type(exc).__name__, exc)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), pause)
+
+
 def create_app(
     settings: Settings,
     *,
@@ -63,9 +77,7 @@ def create_app(
         tasks = [asyncio.create_task(ingest.run(), name="tracking-flush")]
         stop = asyncio.Event()
         if worker_on:
-            from consentmail.campaigns.runner import deliver
-
-            tasks.append(asyncio.create_task(deliver(settings, None, stop=stop), name="worker"))
+            tasks.append(asyncio.create_task(_keep_delivering(settings, stop), name="worker"))
         if retention_interval is not None:
             purge = RetentionTask(settings, interval=retention_interval)
             tasks.append(asyncio.create_task(purge.run(), name="retention"))
