@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import httpx
 import pytest
@@ -13,21 +11,10 @@ import pytest
 from consentmail.db import session_scope
 from consentmail.privacy import access_export
 from tests.privacy.world import engage, last_open, sent_message
-from tests.web.recipients import client_for, make_recipient, settings_for
+from tests.web.recipients import make_recipient
 
 pytestmark = pytest.mark.anyio
 SENT = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-async def client(db_url: str, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_for(settings_for(db_url, tmp_path)) as c:
-        yield c
 
 
 async def test_data_page_shows_history_and_tracked_events(

@@ -4,8 +4,6 @@ all, language, CSRF, and labels for every control."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -15,28 +13,15 @@ from sqlalchemy import select
 from consentmail.db import session_scope
 from consentmail.db.models import Contact
 from tests.web.recipients import (
-    client_for,
     granted,
     last_event,
     ledger_size,
     make_recipient,
-    settings_for,
     subscribed,
 )
 
 pytestmark = pytest.mark.anyio
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-async def client(db_url: str, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_for(settings_for(db_url, tmp_path)) as c:
-        yield c
 
 
 def _form(html: str, do: str = "save") -> dict[str, list[str]]:

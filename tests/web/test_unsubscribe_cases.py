@@ -5,35 +5,20 @@ message received over SMTP in tests/browser.)"""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.web.recipients import (
     Made,
-    client_for,
     granted,
     ledger_size,
     make_recipient,
-    settings_for,
     subscribed,
 )
 
 pytestmark = pytest.mark.anyio
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-async def client(db_url: str, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_for(settings_for(db_url, tmp_path)) as c:
-        yield c
 
 
 def _on_list(db_url: str, made: Made) -> bool:
