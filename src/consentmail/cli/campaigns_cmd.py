@@ -29,7 +29,7 @@ from consentmail.campaigns.runner import deliver
 from consentmail.cli.common import console, fail, print_json, ready_settings, session
 from consentmail.db.models import Campaign, Message
 from consentmail.render import TemplateError
-from consentmail.reports.campaign import campaign_report
+from consentmail.reports.campaign import campaign_report, status_counts
 
 campaigns_app = typer.Typer(help="Create, send and report on campaigns.", no_args_is_help=True)
 
@@ -83,13 +83,7 @@ def create(
 
 def _progress_counts(s, campaign_id: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     with session(s) as sess:
-        rows = dict(
-            sess.execute(
-                select(Message.status, func.count())
-                .where(Message.campaign_id == campaign_id)
-                .group_by(Message.status)
-            ).all()
-        )
+        rows = status_counts(sess, campaign_id)
     total = sum(rows.values())
     done = sum(rows.get(k, 0) for k in ("sent", "failed", "bounced"))
     return done, total

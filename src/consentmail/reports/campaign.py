@@ -116,17 +116,22 @@ def _hour(bucket: datetime) -> str:
     return bucket.astimezone(UTC).isoformat()
 
 
-def campaign_report(session: Session, campaign_id: int, k_min: int = 10) -> dict[str, Any]:
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise LookupError(f"no campaign with id {campaign_id}")
-    status_counts = dict(
+def status_counts(session: Session, campaign_id: int) -> dict[str, int]:
+    """Messages of a campaign per outbox status (queued, sending, sent, failed, bounced)."""
+    return dict(
         session.execute(
             select(Message.status, func.count())
             .where(Message.campaign_id == campaign_id)
             .group_by(Message.status)
         ).all()
     )
+
+
+def campaign_report(session: Session, campaign_id: int, k_min: int = 10) -> dict[str, Any]:
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise LookupError(f"no campaign with id {campaign_id}")
+    counts = status_counts(session, campaign_id)
     modes = {"personal": 0, "aggregate": 0, "none": 0}
     for open_mode, click_mode, n in session.execute(
         select(Message.open_mode, Message.click_mode, func.count())
@@ -166,10 +171,10 @@ def campaign_report(session: Session, campaign_id: int, k_min: int = 10) -> dict
             "aggregate_cohort": campaign.aggregate_cohort,
             "aggregate_suppressed_below_k": 0 < campaign.aggregate_cohort < k_min,
         },
-        "queued": status_counts.get("queued", 0) + status_counts.get("sending", 0),
-        "sent": status_counts.get("sent", 0),
-        "failed": status_counts.get("failed", 0),
-        "bounced": status_counts.get("bounced", 0),
+        "queued": counts.get("queued", 0) + counts.get("sending", 0),
+        "sent": counts.get("sent", 0),
+        "failed": counts.get("failed", 0),
+        "bounced": counts.get("bounced", 0),
         "tracking": modes,
         "opens": {"personal_unique": opens_p, "aggregate": opens_a},
         "clicks": {"personal_unique": clicks_p, "aggregate": clicks_a},
