@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 from types import TracebackType
@@ -94,9 +93,9 @@ def _sniff_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
-# Cached: exports repeat the same few spellings and dates; bounded so memory stays flat.
-_consent = lru_cache(maxsize=512)(parse_consent)
-_date = lru_cache(maxsize=8192)(parse_date)
+_PURPOSE_OF = {column: purpose for purpose, column in PURPOSE_COLUMNS.items()}
+_CHECKED = ("country", "language", *PURPOSE_COLUMNS.values(), "consent_date", "consent_ip")
+_UNSEEN = object()
 
 
 class ContactReader:
@@ -118,8 +117,15 @@ class ContactReader:
             self.headers = [h.strip() for h in next(self._reader)]
             self.columns = map_headers(self.headers, str(self.path))
             self._width = len(self.headers)
-            self._at = {c: self.columns.get(c, self._width) for c in COLUMNS}
-            self._consent_columns = [(c, self.columns.get(c)) for c in PURPOSE_COLUMNS.values()]
+            at = {c: self.columns.get(c, self._width) for c in COLUMNS}
+            self._index = tuple(at[c] for c in (
+                "email", "first_name", "last_name", "country", "language", "consent_date",
+                "consent_source", "consent_ip",
+            ))
+            # The cells checked once per distinct value, in ContactRow's order, with their cache.
+            self._checked: list[tuple[str, int, dict[str, object]]] = [
+                (c, at[c], {}) for c in _CHECKED
+            ]
         except BaseException:
             self._fh.close()
             raise
@@ -148,7 +154,8 @@ class ContactReader:
                 raise ImportFormatError(f"{self.path}: line {last_line + 1}: {exc}") from None
             line = last_line + 1  # where this record starts
             last_line = reader.line_num
-            if not "".join(cells).strip():
+            joined = "".join(cells)
+            if not joined.strip():
                 continue  # blank line or only separators: nothing to import
             if len(cells) > width:
                 # Usually an unquoted separator inside a value: every later column is shifted,
@@ -173,68 +180,74 @@ class ContactReader:
                 )
                 continue
             try:
-                yield self._parse(line, cells)
+                yield self._parse(line, cells, joined)
             except _RowError as err:
                 yield Rejection(line, err.field, err.value, err.reason)
 
-    def _parse(self, line: int, cells: list[str]) -> ContactRow:
-        # One empty cell past the end stands for every column the file does not have.
-        cells = cells + [""] * (self._width + 1 - len(cells))
-        if "\x00" in "".join(cells):
+    def _parse(self, line: int, cells: list[str], joined: str) -> ContactRow:
+        # One empty cell past the end stands for every column the file does not have (csv
+        # gives a new list per record, so extending it in place is safe).
+        cells.extend([""] * (self._width + 1 - len(cells)))
+        if "\x00" in joined:
             bad = next(i for i, cell in enumerate(cells) if "\x00" in cell)
             raise _RowError(self.headers[bad], cells[bad], "contains a NUL character")
-        at = self._at
-        raw_email = cells[at["email"]]
+        (i_email, i_first, i_last, i_country, i_language, i_date, i_source, i_ip) = self._index
+        raw_email = cells[i_email]
         try:
             email = normalise_address(raw_email)
         except AddressError as err:
             raise _RowError("email", raw_email, err.reason) from None
-        first_name, last_name = cells[at["first_name"]].strip(), cells[at["last_name"]].strip()
+        first_name, last_name = cells[i_first].strip(), cells[i_last].strip()
         if len(first_name) > _NAME_MAX or len(last_name) > _NAME_MAX:
             field, name = ("first_name", first_name) if len(first_name) > _NAME_MAX else (
                 "last_name", last_name)
             raise _RowError(field, name, f"longer than {_NAME_MAX} characters")
-        country = cells[at["country"]].strip()
-        if country and not _COUNTRY.match(country):
-            raise _RowError("country", country, "not a two-letter country code (ISO 3166)")
-        language = cells[at["language"]].strip()
-        if language and not _LANGUAGE.match(language):
-            raise _RowError("language", language, "not a language code like 'it' or 'pt-BR'")
-        consents: list[bool | None] = []
-        for column, index in self._consent_columns:
-            if index is None:
-                consents.append(None)  # no such column: the file says nothing
-                continue
-            try:
-                consents.append(_consent(cells[index]))
-            except ValueError as err:
-                raise _RowError(column, cells[index].strip(), str(err)) from None
-        raw_date = cells[at["consent_date"]].strip()
-        try:
-            when = _date(raw_date, day_first=self.day_first) if raw_date else None
-        except ValueError as err:
-            raise _RowError("consent_date", raw_date, str(err)) from None
-        if when is not None and self.today is not None and when > self.today:
-            raise _RowError("consent_date", raw_date, f"in the future (today is {self.today})")
-        raw_ip = cells[at["consent_ip"]].strip()
-        try:
-            ip = truncate_ip(raw_ip) if raw_ip else ""
-        except ValueError as err:
-            raise _RowError("consent_ip", raw_ip, str(err)) from None
+        # Every other cell takes few distinct values in an export: each is checked once.
+        values = []
+        for column, index, cache in self._checked:
+            raw = cells[index]
+            value = cache.get(raw, _UNSEEN)
+            if value is _UNSEEN:
+                if len(cache) > 5000:
+                    cache.clear()  # bounded: memory stays flat whatever the file
+                value = cache[raw] = self._check(column, raw)
+            values.append(value)
+        country, language, newsletter, tracking, profiling, when, ip = values
         return ContactRow(
-            line,
-            email,
-            first_name,
-            last_name,
-            country.upper() if country else "",
-            language.lower().replace("_", "-") if language else "",
-            consents[0],
-            consents[1],
-            consents[2],
-            when,
-            cells[at["consent_source"]].strip(),
-            ip,
+            line, email, first_name, last_name, country, language, newsletter, tracking,
+            profiling, when, cells[i_source].strip(), ip,
         )
+
+    def _check(self, column: str, raw: str) -> str | bool | date | None:
+        """The value of one cell of `column`, or _RowError naming what is wrong with it."""
+        text = raw.strip()
+        if column == "country":
+            if text and not _COUNTRY.match(text):
+                raise _RowError(column, text, "not a two-letter country code (ISO 3166)")
+            return text.upper()
+        if column == "language":
+            if text and not _LANGUAGE.match(text):
+                raise _RowError(column, text, "not a language code like 'it' or 'pt-BR'")
+            return text.lower().replace("_", "-")
+        if column in _PURPOSE_OF:
+            if column not in self.columns:
+                return None  # no such column: the file says nothing
+            try:
+                return parse_consent(raw)
+            except ValueError as err:
+                raise _RowError(column, text, str(err)) from None
+        if column == "consent_date":
+            try:
+                when = parse_date(text, day_first=self.day_first) if text else None
+            except ValueError as err:
+                raise _RowError(column, text, str(err)) from None
+            if when is not None and self.today is not None and when > self.today:
+                raise _RowError(column, text, f"in the future (today is {self.today})")
+            return when
+        try:  # consent_ip
+            return truncate_ip(text) if text else ""
+        except ValueError as err:
+            raise _RowError(column, text, str(err)) from None
 
 
 def read_contacts(
