@@ -147,6 +147,52 @@ def test_i3_unsubscribe_and_withdrawal_are_kept(session: Session) -> None:
     assert verify_chain(session).ok
 
 
+def test_i3_someone_who_left_gets_no_new_grant_from_a_file(
+    session: Session, tmp_path: Path
+) -> None:
+    # Ann subscribed without any tracking choice, then unsubscribed (which withdraws the
+    # newsletter consent). An older export saying yes to everything must not make her tracked.
+    first = write_csv(tmp_path / "first.csv", [HEADER, "ann@example.com,,,,,yes,,,,,"])
+    old = write_csv(tmp_path / "old.csv", [HEADER, "ann@example.com,,,,,yes,yes,yes,,,"])
+    import_csv(session, first, "main", now=NOW)
+    ann = find_contact(session, "ann@example.com")
+    assert ann is not None
+    sub = session.scalar(select(Subscription).where(Subscription.contact_id == ann.id))
+    assert sub is not None
+    sub.status = "unsubscribed"
+    record(session, [NewEvent(ann.id, "newsletter", "withdraw", NOW, "unsubscribe", "link")])
+    session.commit()
+
+    summary = import_csv(session, old, "main", now=NOW)
+    assert (summary.kept, summary.unchanged, summary.events) == (1, 1, 0)
+    assert states(session, "ann@example.com") == {"newsletter": False}
+    assert subscription(session, "ann@example.com") == "unsubscribed"
+
+    forced = import_csv(session, old, "main", force=True, force_source="ticket 99", now=NOW)
+    assert (forced.kept, forced.updated, forced.events) == (0, 1, 3)
+    assert states(session, "ann@example.com") == {
+        "newsletter": True, "tracking": True, "profiling": True,
+    }
+    assert {e.source for e in events(session, "ann@example.com")[-3:]} == {"ticket 99"}
+    assert verify_chain(session).ok
+
+
+def test_i3_a_withdrawn_newsletter_blocks_other_grants_too(
+    session: Session, tmp_path: Path
+) -> None:
+    # Withdrawn on the ledger without any subscription row (say, by the API): the same rule.
+    first = write_csv(tmp_path / "first.csv", [HEADER, "bo@example.com,,,,,yes,,,,,"])
+    import_csv(session, first, "other", now=NOW)
+    bo = find_contact(session, "bo@example.com")
+    assert bo is not None
+    record(session, [NewEvent(bo.id, "newsletter", "withdraw", NOW, "api", "api")])
+    session.commit()
+    old = write_csv(tmp_path / "old.csv", [HEADER, "bo@example.com,,,,,,yes,,,,"])
+    summary = import_csv(session, old, "main", now=NOW)
+    assert (summary.kept, summary.events) == (1, 0)
+    assert states(session, "bo@example.com") == {"newsletter": False}
+
+
 def test_i3_no_in_the_file_is_not_a_withdrawal_unless_forced(
     session: Session, tmp_path: Path
 ) -> None:

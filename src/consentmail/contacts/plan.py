@@ -6,7 +6,8 @@ counts are the same whatever the batch size. The service turns the plan into SQL
 
 Rules (laws 1 and 5, cases I3 and I8):
 - a yes for a purpose with no state is a grant; a yes after a withdrawal is kept as it is
-  (no re-grant), unless forced with a stated source;
+  (no re-grant), unless forced with a stated source; a contact who left the list or withdrew
+  the newsletter consent gets no new grant of any purpose from a file, unless forced;
 - a no records nothing: silence is refusal when there is no state, and an import is not a
   withdrawal when there is a grant (forced: the file is authoritative, the grant is withdrawn);
 - the list subscription follows the newsletter column: created with the grant, never revived
@@ -104,6 +105,9 @@ def apply_row(
         if value and contact.fields[name] != value:  # an empty cell never erases anything
             contact.fields[name] = value
             contact.dirty = changed = True
+    # I3: someone who left (unsubscribed, or withdrew the newsletter consent) said so after the
+    # file was made: its yes grants nothing new to them, for any purpose, unless forced.
+    left = contact.subscription == UNSUBSCRIBED or contact.granted.get(_NEWSLETTER) is False
     evidence: dict[bool, dict[str, Any]] = {}  # forced or not -> shared by this row's events
     for purpose, wanted in zip(PURPOSES, (row.newsletter, row.tracking, row.profiling),
                                strict=True):
@@ -111,9 +115,9 @@ def apply_row(
             continue  # no such column: the file says nothing
         state = contact.granted.get(purpose)
         action, forced = "", False
-        if wanted and state is None:
+        if wanted and state is None and not left:
             action = "grant"
-        elif wanted and state is False:
+        elif wanted and not state:
             if policy.force:
                 action, forced = "grant", True
             else:
