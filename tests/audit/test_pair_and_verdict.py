@@ -85,6 +85,22 @@ def test_stop_tracking_link_is_a_way_to_refuse() -> None:
                if "stop-tracking" in t.url_a)
 
 
+def test_a_tracking_choices_link_is_a_way_to_refuse_not_a_tracker() -> None:
+    """consentmail's own footer in a message measured only in aggregate (R13): a per-recipient
+    link to the recipient's tracking choices, beside the identical aggregate pixel."""
+    pixel = '<img src="https://m.example/o/a/CAMPAIGN.gif" width="1" height="1">'
+    footer = ('<a href="https://m.example/u/{tok}">Unsubscribe</a> | '
+              '<a href="https://m.example/t/{tok}">Your tracking choices</a> | '
+              '<a href="https://m.example/p/{tok}">Preferences</a>')
+    a = audit_html("<p>News</p>" + footer.format(tok="aaa111") + pixel)
+    b = audit_html("<p>News</p>" + footer.format(tok="bbb222") + pixel)
+    assert [r.text for r in a.refusal_links] == ["Your tracking choices"]
+    report = audit_pair(a, b)
+    assert report.verdict.code == "aggregate"
+    assert sorted(t.purpose for t in report.personal_tokens) == [
+        "preferences", "refusal", "unsubscribe"]
+
+
 def test_unsubscribe_link_alone_is_not_a_way_to_refuse_tracking() -> None:
     report = audit_html(_page("aaa111"))
     assert report.refusal_links == ()

@@ -1,4 +1,5 @@
-"""Garbage in: a report with what could be read and a note on the rest, never a traceback."""
+"""Garbage in: a report with what could be read and a note on the rest, never a traceback; input
+that is no email at all (empty, binary) is refused with NotAnEmail (tests/audit/test_sniff.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import random
 
 import pytest
 
-from consentmail.audit import audit_bytes, audit_html, audit_pair
+from consentmail.audit import NotAnEmail, audit_bytes, audit_html, audit_pair
 from consentmail.audit.locate import SourceText
 
 PIXEL = b'<img src="https://t.example/o.gif" width="1" height="1">'
@@ -20,9 +21,6 @@ def _eml(headers: bytes, body: bytes) -> bytes:
 @pytest.mark.parametrize(
     "data",
     [
-        b"",
-        b"\x00\x01\x02\xff" * 500,
-        os.urandom(4096),
         b"Subject: x\r\n",
         b"From: a\r\nContent-Type: multipart/mixed; boundary=\r\n\r\n--\r\n" + PIXEL,
         b"From: a\r\nContent-Type: multipart/mixed\r\n\r\nno boundary at all " + PIXEL,
@@ -43,6 +41,13 @@ def test_garbage_gives_a_report(data: bytes) -> None:
         report = audit_bytes(data, source=source)
         assert report.verdict.code in ("none", "individual", "aggregate")
         report.to_dict()
+
+
+@pytest.mark.parametrize("data", [b"", b" \r\n\t", b"\x00\x01\x02\xff" * 500, os.urandom(4096)])
+def test_no_email_at_all_is_refused(data: bytes) -> None:
+    for source in ("upload", "x.eml", "x.html"):
+        with pytest.raises(NotAnEmail):
+            audit_bytes(data, source=source)
 
 
 def test_unknown_charset_is_noted_and_body_still_audited() -> None:
@@ -90,16 +95,22 @@ def test_random_mutations_of_a_real_message_never_raise() -> None:
 
     base = (OWN / "newsletter.u1.eml").read_bytes()
     rng = random.Random(6)
+    read = 0
     for _ in range(60):
         data = bytearray(base)
         for _ in range(rng.randrange(1, 30)):
             pos = rng.randrange(len(data))
             data[pos : pos + rng.randrange(1, 8)] = os.urandom(rng.randrange(0, 8))
-        audit_bytes(bytes(data), source="x.eml").to_dict()
+        try:
+            audit_bytes(bytes(data), source="x.eml").to_dict()
+            read += 1
+        except NotAnEmail:  # the header block itself was broken: refused, with a reason
+            pass
+    assert read > 50
 
 
 def test_pair_of_unrelated_or_empty_copies() -> None:
-    empty = audit_bytes(b"", source="a.html")
+    empty = audit_html("", source="a.html")
     report = audit_pair(empty, audit_html(PIXEL.decode()))
     assert report.personal_tokens == ()
     assert any("no counterpart" in n for n in report.notes)

@@ -14,7 +14,8 @@ U1, U2 = OWN / "newsletter.u1.eml", OWN / "newsletter.u2.eml"
 def test_public_api_is_explicit_and_sorted() -> None:
     assert audit.__all__ == sorted(audit.__all__)
     assert set(audit.__all__) == {
-        "VERDICT_LABELS", "AuditReport", "Finding", "OneClickRequest", "PersonalToken",
+        "VERDICT_LABELS", "AuditReport", "Finding", "NotAnEmail", "OneClickRequest",
+        "PersonalToken",
         "Resource", "TrackerDB", "UnsubscribeCheck", "Verdict", "audit_bytes", "audit_html",
         "audit_pair", "check_list_unsubscribe", "compare_pair", "default_db",
         "parse_list_unsubscribe",
@@ -71,6 +72,24 @@ def test_cli_html_file_and_missing_file(tmp_path: Path) -> None:
     assert "Traceback" not in missing.output
 
 
+def test_cli_refuses_a_file_that_is_no_email(tmp_path: Path) -> None:
+    runner, app = _cli()
+    csv = tmp_path / "contacts.csv"
+    csv.write_text("email,first_name\nann@example.org,Ann\n", encoding="utf-8")
+    png = tmp_path / "logo.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
+    for args, named, why in [
+        ([str(csv)], "contacts.csv", "no message headers"),
+        ([str(png), "--json"], "logo.png", "a PNG image"),
+        ([str(U1), str(csv)], "contacts.csv", "no message headers"),  # the second copy too
+    ]:
+        result = runner.invoke(app, ["audit", *args], env={"COLUMNS": "200"})
+        assert result.exit_code == 1, result.output
+        assert result.stdout == ""  # no report, not even an empty one
+        assert f"{named}: not an email message: " in result.stderr and why in result.stderr
+        assert "no tracking" not in result.output and "Traceback" not in result.output
+
+
 def test_html_report_escapes_message_content() -> None:
     from consentmail.audit.report_html import render_html
 
@@ -104,7 +123,19 @@ def test_api_audit_single_and_pair() -> None:
             assert data["second_source"] == "u2.eml"
             assert {t["value_b"] for t in data["personal_tokens"]} >= {"0b62d5e8f913"}
             garbage = await client.post("/api/audit", files={"file": ("x.eml", b"\x00\xff" * 99)})
-            assert garbage.status_code == 200 and garbage.json()["verdict"]["code"] == "none"
+            assert garbage.status_code == 422
+            (error,) = garbage.json()["detail"]
+            assert error["loc"] == ["body", "file"]
+            assert error["msg"] == "x.eml: not an email message: it looks like binary data"
+            csv = b"email,first_name\nann@example.org,Ann\n"
+            second = await client.post("/api/audit", files={
+                "file": ("u1.eml", U1.read_bytes()), "second": ("contacts.csv", csv)})
+            assert second.status_code == 422
+            (error,) = second.json()["detail"]
+            assert error["loc"] == ["body", "second"]
+            assert error["msg"].startswith("contacts.csv: not an email message: no message headers")
+            empty = await client.post("/api/audit", files={"file": ("e.html", b"")})
+            assert empty.status_code == 422 and "is empty" in empty.json()["detail"][0]["msg"]
             assert (await client.post("/api/audit")).status_code == 422
 
     asyncio.run(run())

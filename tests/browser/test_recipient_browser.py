@@ -60,7 +60,8 @@ def test_preferences_stop_tracking_and_unsubscribe_in_chromium(
     with running(db_url, tmp_path) as app:
         _, mails = _send(app, db_url, people)
         links = {to: data_cm_links(html_of(m)) for to, m in mails.items()}
-        assert "stop-tracking" not in links["carl@example.org"]  # nothing to stop: no markers
+        # R13: Carl's message measures nothing, yet it links his tracking choices too.
+        assert "/t/" in links["carl@example.org"]["stop-tracking"]
         # U4: the header is the direct endpoint, never a tracking redirect.
         carl_unsubscribe = links["carl@example.org"]["unsubscribe"]
         assert mails["carl@example.org"].message["List-Unsubscribe"] == f"<{carl_unsubscribe}>"
@@ -86,6 +87,10 @@ def test_preferences_stop_tracking_and_unsubscribe_in_chromium(
             page.goto(links["bea@example.org"]["stop-tracking"])
             page.click("button[data-cm=confirm-stop-tracking]")
             page.wait_for_selector("h1[data-cm=tracking-stopped]")
+
+            # Carl: his tracking choices open the same page, with the button to refuse.
+            page.goto(links["carl@example.org"]["stop-tracking"])
+            assert page.is_visible("button[data-cm=confirm-stop-tracking]")
 
             # Carl: the unsubscribe page, press the button.
             page.goto(carl_unsubscribe)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from consentmail.audit import audit_html, audit_pair
 from consentmail.contacts.service import import_csv
 from consentmail.db import session_scope
 from consentmail.db.models import (
@@ -134,9 +135,10 @@ def _check_tracking_markers(public_url: str, delivered: list) -> None:
         urls = urls_in(html)
         for u in urls:  # law 6: no address and no id in any URL
             assert received.to not in u
+        # R13: the tracking choices in every message, whatever it measures.
+        assert roles["stop-tracking"] == f"{public_url}/t/{msg.page_token}"
         mode = "personal" if "personal" in (msg.open_mode, msg.click_mode) else msg.open_mode
         if mode == "personal":
-            assert roles["stop-tracking"] == f"{public_url}/t/{msg.page_token}"
             personal_tokens.append(msg.track_token)
             pixels = urls.count(f"{public_url}/o/{msg.track_token}.gif")
             assert pixels == (1 if msg.open_mode == "personal" else 0)
@@ -149,7 +151,6 @@ def _check_tracking_markers(public_url: str, delivered: list) -> None:
             if msg.deliverability_only:  # fr-cnil-2026 R7: a dated open, never clicks
                 assert msg.click_mode != "personal" and msg.basis == "exemption:deliverability"
         else:
-            assert "stop-tracking" not in roles
             assert not any(f"/o/{t}" in html for t in personal_tokens[-1:])
             recipient_urls = {u for u in urls if u not in roles.values()}
             shared_urls[mode].add(frozenset(recipient_urls))
@@ -157,6 +158,14 @@ def _check_tracking_markers(public_url: str, delivered: list) -> None:
     for mode, variants in shared_urls.items():
         # Identical for every non-personal recipient: nothing in a URL tells them apart.
         assert len(variants) == 1, f"{mode} messages differ in their URLs"
+    for mode in ("aggregate", "none"):
+        # The audit agrees: two recipients' copies hold no personal tracker (the footer's
+        # per-recipient links are the recipient's controls, not trackers).
+        pair = [r for r, m in delivered if m.open_mode == m.click_mode == mode][:2]
+        if len(pair) == 2:
+            a, b = (audit_html(html_of(r), headers={"To": r.to}) for r in pair)
+            verdict = audit_pair(a, b).verdict
+            assert verdict.code == mode, verdict.reasons
 
 
 def _pick(delivered: list, mode: str, profile: str | None = None, skip: int = 0):  # type: ignore[no-untyped-def]

@@ -19,7 +19,6 @@ PIXEL = "https://t.example.com/o/TOKEN.gif"
 
 def tracking(click: Mode, open_: Mode | None = None) -> Tracking:
     open_mode = click if open_ is None else open_
-    personal = Mode.PERSONAL in (click, open_mode)
     return Tracking(
         open_mode=open_mode,
         click_mode=click,
@@ -27,7 +26,7 @@ def tracking(click: Mode, open_: Mode | None = None) -> Tracking:
         click_base=None if click is Mode.NONE else CLICK,
         unsubscribe_url="https://t.example.com/u/UNSUB",
         preferences_url="https://t.example.com/p/PREFS",
-        stop_tracking_url="https://t.example.com/s/STOP" if personal else None,
+        stop_tracking_url="https://t.example.com/s/STOP",  # in every message (R13)
         footer_reason="We count opens and clicks per person because you agreed to it.",
     )
 

@@ -20,10 +20,11 @@ def test_footer_links_are_never_tracked(click: Mode, open_: Mode) -> None:
     text, html = parts(render_message(COMPILED, ANN, t, envelope()))
     tree = LexborHTMLParser(html)
     roles = {node.attributes["data-cm"]: node.attributes["href"] for node in tree.css("a[data-cm]")}
-    expected = {"unsubscribe": t.unsubscribe_url, "preferences": t.preferences_url}
-    if Mode.PERSONAL in (click, open_):
-        expected["stop-tracking"] = t.stop_tracking_url
-    assert roles == expected
+    assert roles == {  # R13: the tracking choices in every message, whatever is measured
+        "unsubscribe": t.unsubscribe_url,
+        "stop-tracking": t.stop_tracking_url,
+        "preferences": t.preferences_url,
+    }
     assert t.footer_reason in html and t.footer_reason in text
     assert (PIXEL in html) is (open_ is not Mode.NONE)
     assert html.index('data-cm="footer"') > html.index("a link")  # at the end (no </body> here)
@@ -44,7 +45,35 @@ def test_tracking_values_must_agree_with_the_modes() -> None:
     for change in bad_cases:
         with pytest.raises(ValueError):
             Tracking(**{**fields, **change})
-    with pytest.raises(ValueError, match="stop_tracking_url"):
-        tracking(Mode.AGGREGATE).__class__(
-            **{**fields, "open_mode": Mode.AGGREGATE, "click_mode": Mode.AGGREGATE}
-        )
+    for mode in (Mode.AGGREGATE, Mode.NONE):  # the tracking choices are not only for personal
+        base = {name: getattr(tracking(mode), name) for name in Tracking.__dataclass_fields__}
+        assert Tracking(**base).stop_tracking_url
+        # Mail that reaches no recipient page (the double opt-in confirmation) has none.
+        assert Tracking(**{**base, "stop_tracking_url": None}).stop_tracking_url is None
+
+
+@pytest.mark.parametrize(
+    ("click", "open_", "label"),
+    [
+        (Mode.PERSONAL, Mode.PERSONAL, "Stop tracking (keep receiving)"),
+        (Mode.AGGREGATE, Mode.PERSONAL, "Stop tracking (keep receiving)"),
+        (Mode.PERSONAL, Mode.NONE, "Stop tracking (keep receiving)"),
+        (Mode.AGGREGATE, Mode.AGGREGATE, "Your tracking choices"),
+        (Mode.NONE, Mode.AGGREGATE, "Your tracking choices"),
+        (Mode.NONE, Mode.NONE, "Your tracking choices"),
+    ],
+)
+def test_every_message_links_the_tracking_choices_apart_from_unsubscribe(
+    click: Mode, open_: Mode, label: str
+) -> None:
+    """R13 and the Garante's reading: a footer link to the rights area where pixels can be
+    stopped while the mail keeps coming, in every message, not only in those measured per
+    person; worded for what the message measures."""
+    t = tracking(click, open_)
+    text, html = parts(render_message(COMPILED, ANN, t, envelope()))
+    tree = LexborHTMLParser(html)
+    (link,) = tree.css('a[data-cm="stop-tracking"]')
+    assert link.text() == label and link.attributes["href"] == t.stop_tracking_url
+    assert t.stop_tracking_url != t.unsubscribe_url
+    assert f"\n{label}: {t.stop_tracking_url}\n" in text
+    assert f"\nUnsubscribe: {t.unsubscribe_url}\n" in text

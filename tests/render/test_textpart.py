@@ -73,4 +73,6 @@ def test_footer_in_text() -> None:
         "Stop tracking (keep receiving): https://t.example.com/s/STOP\n"
         "Preferences: https://t.example.com/p/PREFS\n"
     )
-    assert "Stop tracking" not in text_of("<p>x</p>", Mode.AGGREGATE)
+    aggregate = text_of("<p>x</p>", Mode.AGGREGATE)
+    assert "Stop tracking" not in aggregate  # nothing personal to stop in this message
+    assert "\nYour tracking choices: https://t.example.com/s/STOP\n" in aggregate  # R13

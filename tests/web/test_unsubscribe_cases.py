@@ -12,6 +12,7 @@ import pytest
 from tests.web.recipients import (
     Made,
     granted,
+    last_event,
     ledger_size,
     make_recipient,
     subscribed,
@@ -84,7 +85,7 @@ async def test_u3_get_shows_a_button_and_changes_nothing(
         assert page.status_code == 200
         assert 'data-cm="confirm-unsubscribe"' in page.text and 'method="post"' in page.text
     head = await client.head(f"/u/{made.page_token}")
-    assert head.status_code in (200, 405)
+    assert head.status_code == 200 and head.content == b""  # tests/web/test_head.py
     assert _on_list(db_url, made) and ledger_size(db_url) == before
 
 
@@ -145,3 +146,26 @@ async def test_u6_stop_tracking_withdraws_tracking_and_keeps_the_subscription(
     assert not granted(db_url, made.contact_id, "tracking")
     assert granted(db_url, made.contact_id, "newsletter")
     assert _on_list(db_url, made)  # R15: stopping tracking never unsubscribes
+
+
+async def test_u6_tracking_choices_of_a_recipient_never_tracked(
+    client: httpx.AsyncClient, db_url: str
+) -> None:
+    """R13: messages measured only in aggregate, or not at all, link /t/ too ("Your tracking
+    choices"). The page says nothing is measured personally and records a refusal that lasts:
+    no later basis (fr-cnil-2026 deliverability, legacy non-objection) may then track."""
+    made = make_recipient(db_url, language="en", tracking=False)
+    before = ledger_size(db_url)
+    page = await client.get(f"/t/{made.page_token}")
+    assert page.status_code == 200
+    assert "We do not measure your opens and clicks individually." in page.text
+    assert f'href="http://pages.test/p/{made.page_token}?lang=en"' in page.text
+    assert ledger_size(db_url) == before
+    csrf = CSRF.search(page.text)[1]  # type: ignore[index]
+    done = await client.post(f"/t/{made.page_token}", data={"csrf": csrf})
+    assert done.status_code == 200 and 'data-cm="tracking-stopped"' in done.text
+    assert ledger_size(db_url) == before + 1
+    assert last_event(db_url, made.contact_id, "tracking").action == "withdraw"
+    assert _on_list(db_url, made) and granted(db_url, made.contact_id, "newsletter")
+    prefs = await client.get(f"/p/{made.page_token}")
+    assert prefs.status_code == 200 and 'data-cm="save-preferences"' in prefs.text

@@ -2,7 +2,9 @@
 
 ``audit_html`` is what the campaign preflight calls on a rendered message; ``audit_bytes`` reads
 an .eml or .html as uploaded or read from disk; ``audit_pair`` adds the comparison of two
-recipients' copies. None of them raises on bad input: what could not be read becomes a note.
+recipients' copies. ``audit_bytes`` refuses input that is neither an email message nor an HTML
+document (``NotAnEmail``, see sniff.py); otherwise none of them raises on bad input: what could
+not be read becomes a note.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from consentmail.audit.classify import classify
 from consentmail.audit.html_scan import scan_html, scan_text
 from consentmail.audit.identity import addresses_in
 from consentmail.audit.links import is_link_protection
-from consentmail.audit.mime import Parsed, looks_like_message, read_html_file, read_message
+from consentmail.audit.mime import Parsed, read_html_file, read_message
 from consentmail.audit.model import AuditReport, Finding, Resource
 from consentmail.audit.pair import align, tokens_of
+from consentmail.audit.sniff import sniff
 from consentmail.audit.trackerdb import TrackerDB, default_db
 from consentmail.audit.unsubscribe import HeaderValues, check_list_unsubscribe
 from consentmail.audit.verdict import decide
@@ -84,16 +87,12 @@ def audit_html(
 
 
 def audit_bytes(data: bytes, *, source: str = "upload", db: TrackerDB | None = None) -> AuditReport:
-    """Audit an .eml or .html file's bytes (the kind is sniffed from the content)."""
+    """Audit an .eml or .html file's bytes (the kind is sniffed from the content).
+
+    Raises NotAnEmail when the bytes are neither a message nor an HTML document."""
     cut = len(data) > MAX_INPUT
     data = data[:MAX_INPUT]
-    name = source.lower()
-    if name.endswith((".html", ".htm")) or (
-        not name.endswith(".eml") and not looks_like_message(data)
-    ):
-        parsed = read_html_file(data)
-    else:
-        parsed = read_message(data)
+    parsed = read_html_file(data) if sniff(data, source) == "html" else read_message(data)
     if cut:
         parsed.notes.insert(0, f"input larger than {MAX_INPUT} bytes: only the start was read")
     return _report(parsed, source, db or default_db())

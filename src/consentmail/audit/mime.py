@@ -129,10 +129,3 @@ def read_message(data: bytes) -> Parsed:
         notes.append("no readable HTML or text body")
     return parsed
 
-
-def looks_like_message(data: bytes) -> bool:
-    """A first line that is a header field ('Name: value'), not markup."""
-    head = data.lstrip()[:1024]
-    if head[:1] == b"<":
-        return False
-    return re.match(rb"[!-9;-~]+:", head) is not None

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 
 _REFUSAL = re.compile(
-    r"stop[\s_-]*track|tracking[\s_-]*(?:off|opt[\s-]*out|preferences|settings|ablehnen|deaktivieren"
-    r"|widerrufen|widersprechen|beenden)|(?:disable|refuse|turn off|opt out of|no)[\s_-]*tracking"
+    r"stop[\s_-]*track|tracking[\s_-]*(?:off|opt[\s-]*out|preferences|settings|choices|ablehnen"
+    r"|deaktivieren|widerrufen|widersprechen|beenden)"
+    r"|(?:disable|refuse|turn off|opt out of|no)[\s_-]*tracking"
     r"|do[\s_-]*not[\s_-]*track|ohne[\s_-]*tracking|kein(?:e|en)?[\s_-]*tracking|notrack"
     r"|(?:désactiver|refuser|arrêter) (?:le )?suivi|ne plus être suivi|sans suivi"
     r"|(?:disattiva(?:re)?|rifiuta(?:re)?|interrompi) (?:il )?tracciamento|non tracciare"

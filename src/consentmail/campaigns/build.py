@@ -92,7 +92,6 @@ def tracking_for(cfg: BuildConfig, campaign: Campaign, msg: Message, d: Decision
         click = urls.click_base(base, msg.track_token or "", aggregate=False)
     elif click_mode is Mode.AGGREGATE:
         click = urls.click_base(base, campaign.aggregate_token, aggregate=True)
-    personal = Mode.PERSONAL in (open_mode, click_mode)
     return Tracking(
         open_mode=open_mode,
         click_mode=click_mode,
@@ -100,7 +99,8 @@ def tracking_for(cfg: BuildConfig, campaign: Campaign, msg: Message, d: Decision
         click_base=click,
         unsubscribe_url=urls.unsubscribe_url(base, msg.page_token),
         preferences_url=urls.preferences_url(base, msg.page_token),
-        stop_tracking_url=urls.stop_tracking_url(base, msg.page_token) if personal else None,
+        # R13: every message links the recipient's tracking choices, whatever it measures.
+        stop_tracking_url=urls.stop_tracking_url(base, msg.page_token),
         footer_reason=d.reason,
     )
 

@@ -131,7 +131,7 @@ def _copy(
         click_base=urls.click_base(base, aggregate_token, aggregate=True) if aggregate else None,
         unsubscribe_url=urls.unsubscribe_url(base, page),
         preferences_url=urls.preferences_url(base, page),
-        stop_tracking_url=None,
+        stop_tracking_url=urls.stop_tracking_url(base, page),  # as sent: in every message
         footer_reason="Preflight copy.",
     )
     host = urlsplit(base).hostname or "consentmail.invalid"

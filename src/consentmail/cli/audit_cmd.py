@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from consentmail.audit import AuditReport, audit_bytes, audit_pair
+from consentmail.audit import AuditReport, NotAnEmail, audit_bytes, audit_pair
 from consentmail.audit.engine import MAX_INPUT
 from consentmail.audit.report_html import render_html
 
@@ -31,8 +31,19 @@ def _read(path: Path) -> bytes:
         raise typer.Exit(1) from None
 
 
+def _audit(path: Path) -> AuditReport:
+    try:
+        return audit_bytes(_read(path), source=path.name)
+    except NotAnEmail as exc:
+        err_console.print(f"[bold red]error:[/] {escape(str(path))}: {escape(str(exc))}")
+        raise typer.Exit(1) from None
+
+
 def audit_command(
-    file: Annotated[Path, typer.Argument(help="An .eml message or an .html body.")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="An .eml message or an .html body (anything else is an error)."),
+    ],
     second: Annotated[
         Path | None,
         typer.Argument(help="The same message as sent to another recipient: finds personal "
@@ -44,9 +55,9 @@ def audit_command(
     ] = None,
 ) -> None:
     """Audit an email for trackers, personal tokens and unsubscribe conformance."""
-    report = audit_bytes(_read(file), source=file.name)
+    report = _audit(file)
     if second is not None:
-        report = audit_pair(report, audit_bytes(_read(second), source=second.name))
+        report = audit_pair(report, _audit(second))
     if html_out is not None:
         try:
             html_out.write_text(render_html(report), encoding="utf-8")

@@ -1,5 +1,9 @@
 """What every message ends with: why it is (or is not) measured, and the recipient's controls.
 
+The controls: unsubscribe, the tracking choices (R13: a link of its own, separate from
+unsubscribe, in every message, whatever is measured: "Stop tracking" when the message measures
+the recipient personally, "Your tracking choices" when it measures nothing personal, so the page
+where personal tracking can be refused for good is always one click away), preferences.
 Footer links are never click-tracked (law 8: stopping tracking must not itself be tracked).
 The open pixel, when the policy allows one, is visible to proxies: 1x1, never hidden (L11).
 """
@@ -7,6 +11,8 @@ The open pixel, when the policy allows one, is visible to proxies: 1x1, never hi
 from __future__ import annotations
 
 from html import escape
+
+from consentmail.policy.types import Mode
 
 from .types import Tracking
 
@@ -21,9 +27,9 @@ def _controls(tracking: Tracking) -> list[tuple[str, str, str]]:
     """(data-cm value, text label, URL) of the footer links, in order."""
     controls = [("unsubscribe", "Unsubscribe", tracking.unsubscribe_url)]
     if tracking.stop_tracking_url:
-        controls.append(
-            ("stop-tracking", "Stop tracking (keep receiving)", tracking.stop_tracking_url)
-        )
+        personal = Mode.PERSONAL in (tracking.open_mode, tracking.click_mode)
+        label = "Stop tracking (keep receiving)" if personal else "Your tracking choices"
+        controls.append(("stop-tracking", label, tracking.stop_tracking_url))
     controls.append(("preferences", "Preferences", tracking.preferences_url))
     return controls
 

@@ -45,6 +45,9 @@ class Tracking:
     click_base: str | None  # link i is tracked as click_base + str(i)
     unsubscribe_url: str
     preferences_url: str
+    # The recipient's tracking choices (R13: in every message, separate from unsubscribe).
+    # Required with personal tracking; None only for mail sent to no recipient page (the
+    # double opt-in confirmation).
     stop_tracking_url: str | None
     footer_reason: str
 
@@ -55,8 +58,6 @@ class Tracking:
         personal = Mode.PERSONAL in (self.open_mode, self.click_mode)
         if personal and not self.stop_tracking_url:
             raise ValueError("stop_tracking_url is required when tracking is personal (law 8)")
-        if not personal and self.stop_tracking_url:
-            raise ValueError("stop_tracking_url is only for messages with personal tracking")
         for name in ("unsubscribe_url", "preferences_url", "stop_tracking_url"):
             value = getattr(self, name)
             if value is not None and not is_plain_url(value):

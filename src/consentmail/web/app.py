@@ -1,11 +1,14 @@
 """The ASGI application: raw tracking routes in front, FastAPI for pages, API and admin.
 
 Route table (who may call what):
-  public   GET|HEAD /o/...  /c/...           tracking (raw ASGI, no DB on the hot path)
-  public   GET|POST /u/{t}  /t/{t}  /p/{t}    recipient pages (token in the URL is the credential)
-  public   GET /privacy  /healthz
-  api      /api/...                          bearer token
-  admin    /admin/...                        HTTP basic (admin + API token)
+  public   GET|HEAD       /o/...  /c/...              tracking (raw ASGI, no DB on the hot path)
+  public   GET|HEAD|POST  /u/{t}  /t/{t}  /p/{t}      recipient pages (the token is the credential)
+  public   GET|HEAD       /p/{t}/data[.json]  /privacy  /healthz  /
+  public   GET|HEAD|POST  /subscribe/{list}  /confirm/{t}    hosted forms, double opt-in
+  api      /api/...                                   bearer token
+  admin    /admin/...                                 HTTP basic (admin + API token)
+A public page answers HEAD like GET without the body (web/recipient.py `page`); neither changes
+anything (law 4): every change is a POST.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from consentmail.web import (
 )
 from consentmail.web.access_log import install as redact_server_logs
 from consentmail.web.deps import require_api_token
+from consentmail.web.recipient import PAGE_METHODS
 
 log = logging.getLogger("consentmail.web")
 
@@ -111,11 +115,11 @@ def create_app(
     app.include_router(api_messages.router)  # /api/messages, bearer token in the router
     app.include_router(admin.router)
 
-    @app.get("/", include_in_schema=False)
+    @app.api_route("/", methods=PAGE_METHODS, include_in_schema=False)
     def root() -> dict[str, str]:
         return {"service": "consentmail", "privacy": "/privacy", "admin": "/admin"}
 
-    @app.get("/healthz", include_in_schema=False)
+    @app.api_route("/healthz", methods=PAGE_METHODS, include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 

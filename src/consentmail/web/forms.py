@@ -29,7 +29,7 @@ from consentmail.delivery import Outgoing
 from consentmail.web import i18n
 from consentmail.web.csrf import csrf_ok, csrf_token
 from consentmail.web.deps import db, settings_of
-from consentmail.web.recipient import language, render
+from consentmail.web.recipient import language, page, render
 
 router = APIRouter()
 
@@ -120,7 +120,7 @@ def _no_list(request: Request) -> HTMLResponse:
     )
 
 
-@router.get("/subscribe/{slug}", response_class=HTMLResponse)
+@page(router, "/subscribe/{slug}", response_class=HTMLResponse)
 def subscribe_page(slug: str, request: Request, session: Session = Depends(db)) -> HTMLResponse:
     lst = capture.find_list(session, slug)
     if lst is None:
@@ -202,7 +202,7 @@ def _gone(request: Request, view: SignupView) -> HTMLResponse:
     return _message(request, status, title, text)
 
 
-@router.get("/confirm/{token}", response_class=HTMLResponse)
+@page(router, "/confirm/{token}", response_class=HTMLResponse)
 def confirm_page(token: str, request: Request, session: Session = Depends(db)) -> HTMLResponse:
     view = capture.look_up_signup(session, token)
     if view.status is not SignupStatus.OPEN:

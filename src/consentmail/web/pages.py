@@ -24,6 +24,7 @@ from consentmail.web.recipient import (
     language,
     links,
     not_found,
+    page,
     render,
     templates,
     with_lang,
@@ -35,7 +36,7 @@ router = APIRouter()
 router.include_router(preferences.router)
 
 
-@router.get("/u/{token}", response_class=HTMLResponse)
+@page(router, "/u/{token}", response_class=HTMLResponse)
 def unsubscribe_page(token: str, request: Request, session: Session = Depends(db)) -> HTMLResponse:
     r = actions.find_recipient(session, token)
     if r is None:
@@ -86,7 +87,7 @@ async def unsubscribe_post(token: str, request: Request) -> HTMLResponse:
     )
 
 
-@router.get("/t/{token}", response_class=HTMLResponse)
+@page(router, "/t/{token}", response_class=HTMLResponse)
 def stop_tracking_page(
     token: str, request: Request, session: Session = Depends(db)
 ) -> HTMLResponse:

@@ -25,7 +25,15 @@ from consentmail.privacy.access import access_export
 from consentmail.web import i18n
 from consentmail.web.csrf import csrf_ok, csrf_token
 from consentmail.web.deps import db, settings_of
-from consentmail.web.recipient import NO_STORE, expired, language, links, not_found, render
+from consentmail.web.recipient import (
+    NO_STORE,
+    expired,
+    language,
+    links,
+    not_found,
+    page,
+    render,
+)
 
 router = APIRouter()
 
@@ -82,7 +90,7 @@ def _page(
     )
 
 
-@router.get("/p/{token}", response_class=HTMLResponse)
+@page(router, "/p/{token}", response_class=HTMLResponse)
 def preferences_page(token: str, request: Request, session: Session = Depends(db)) -> HTMLResponse:
     r = actions.find_recipient(session, token)
     if r is None:
@@ -130,7 +138,7 @@ def _when(value: str | None) -> str:
     return value[:16].replace("T", " ") + (" UTC" if "T" in value else "")
 
 
-@router.get("/p/{token}/data", response_class=HTMLResponse)
+@page(router, "/p/{token}/data", response_class=HTMLResponse)
 def data_page(token: str, request: Request, session: Session = Depends(db)) -> HTMLResponse:
     r = actions.find_recipient(session, token)
     if r is None:
@@ -182,7 +190,7 @@ def basis_key(basis: str) -> str:
     return "basis.none"
 
 
-@router.get("/p/{token}/data.json")
+@page(router, "/p/{token}/data.json")
 def data_json(token: str, request: Request, session: Session = Depends(db)) -> Response:
     """GDPR Art. 15/20: the same data, machine-readable, as a download that no cache keeps."""
     r = actions.find_recipient(session, token)

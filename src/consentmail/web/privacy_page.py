@@ -9,12 +9,12 @@ from fastapi.responses import HTMLResponse
 from consentmail.privacy import retention_days, transparency
 from consentmail.web import i18n
 from consentmail.web.deps import settings_of
-from consentmail.web.recipient import language, render
+from consentmail.web.recipient import language, page, render
 
 router = APIRouter()
 
 
-@router.get("/privacy", response_class=HTMLResponse)
+@page(router, "/privacy", response_class=HTMLResponse)
 def privacy(request: Request) -> HTMLResponse:
     settings = settings_of(request)
     lang = language(request)

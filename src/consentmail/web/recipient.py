@@ -7,9 +7,11 @@ pages show a person's address.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
@@ -20,6 +22,16 @@ from consentmail.web.deps import settings_of
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+PAGE_METHODS = ["GET", "HEAD"]
+
+
+def page(router: APIRouter, path: str, **options: Any) -> Callable[[Callable[..., Any]], Any]:
+    """A public page's route: GET and HEAD (link checkers, mail scanners and uptime probes send
+    HEAD). HEAD runs the GET handler and answers its status and headers without the body; a GET
+    never changes anything (law 4), so neither does a HEAD. Pages are for people, not API
+    operations: they stay out of the OpenAPI document."""
+    return router.api_route(path, methods=PAGE_METHODS, include_in_schema=False, **options)
+
 
 # English labels and one-line notices of the purposes, for pages outside the recipient pages
 # (hosted forms); the recipient pages use i18n and the stored notices.
