@@ -33,6 +33,7 @@ from consentmail.consent.ledger import (
     _chain_head,
     _iso,
     as_utc,
+    canonical_json,
     event_hash,
 )
 from consentmail.db.models import ConsentEvent, ConsentState, utcnow
@@ -171,6 +172,30 @@ class _Row(dict[str, Any]):
     __getattr__ = dict.__getitem__
 
 
+class SerialisedEvidence(dict[str, Any]):
+    """Evidence that carries its own canonical JSON (sorted keys, compact, ensure_ascii off),
+    for a producer that makes millions of them from a template (an import). record_bulk hashes
+    and stores `canonical` as it is; the first event of every batch is still checked against
+    event_hash, which serialises the dict itself."""
+
+    __slots__ = ("canonical",)
+
+    def __init__(self, values: dict[str, Any], canonical: str) -> None:
+        super().__init__(values)
+        self.canonical = canonical
+
+
+# '{"action":…,"at":…' of the canonical JSON: imports repeat a few actions and dates.
+_HEADS: dict[tuple[str, datetime], str] = {}
+
+
+def _head(action: str, at: datetime) -> str:
+    if len(_HEADS) > 50_000:
+        _HEADS.clear()  # bounded, like every cache on the import path
+    head = _HEADS[action, at] = f'{{"action":{_ESCAPE(action)},"at":{_ESCAPE(_iso(at))}'
+    return head
+
+
 class _Hasher:
     """`event_hash` for a batch, with the per-event work cut down.
 
@@ -178,14 +203,14 @@ class _Hasher:
     and hashes it after the previous hash. Here the canonical text is assembled from pieces made
     with the same string escaper json.dumps uses: the part after the evidence (ip, method,
     notice, purpose, recorded_at, source) repeats across a batch and is built once per distinct
-    combination, as are the `at` texts. Byte for byte the same text at a fraction of the cost.
+    combination, as is the part before it (action and `at`). Byte for byte the same text at a
+    fraction of the cost.
     The first event of every batch is also hashed by event_hash itself; any difference (say
     event_hash changed) and the whole batch falls back to event_hash.
     """
 
     def __init__(self, recorded_at: datetime) -> None:
         self.recorded_at = _ESCAPE(_iso(recorded_at))
-        self.times: dict[datetime, str] = {}
         self.tails: dict[tuple[Any, ...], str] = {}
         self.trusted: bool | None = None  # unknown until the first event is compared
         self.evidence: tuple[object, str] = (None, "{}")  # last evidence object and its JSON
@@ -196,21 +221,16 @@ class _Hasher:
         # bool is an int that json writes as "true": only a plain int takes the short way.
         if self.trusted is False or type(cid) is not int:
             return self._slow(prev, row)
-        at_text = self.times.get(at)
-        if at_text is None:
-            if len(self.times) > 50_000:
-                self.times.clear()  # bounded, like every cache on the import path
-            at_text = self.times[at] = _ESCAPE(_iso(at))
-        key = (action, ip, method, sha, version, purpose, source)
-        tail = self.tails.get(key)
-        try:
+        key = (ip, method, sha, version, purpose, source)
+        try:  # TypeError: not a string where one is expected: let json.dumps decide
+            head = _HEADS.get((action, at))
+            tail = self.tails.get(key)
+            if head is None:
+                head = _head(action, at)
             if tail is None:
                 tail = self._tail(key)
-            canonical = (
-                f'{{"action":{_ESCAPE(action)},"at":{at_text},"contact_id":{cid},'
-                f'"evidence":{self.evidence_json(evidence)}{tail}'
-            )
-        except TypeError:  # not a string where one is expected: let json.dumps decide
+            canonical = f'{head},"contact_id":{cid},"evidence":{self.evidence_json(evidence)}{tail}'
+        except TypeError:
             return self._slow(prev, row)
         digest = hashlib.sha256((prev + canonical).encode()).hexdigest()
         if self.trusted is None:
@@ -220,7 +240,7 @@ class _Hasher:
         return digest
 
     def _tail(self, key: tuple[Any, ...]) -> str:
-        _, ip, method, sha, version, purpose, source = key
+        ip, method, sha, version, purpose, source = key
         if len(self.tails) > 10_000:
             self.tails.clear()
         tail = self.tails[key] = (
@@ -237,14 +257,15 @@ class _Hasher:
 
     def evidence_json(self, evidence: dict[str, Any] | None) -> str:
         """The canonical JSON of `evidence`, as hashed: also the text the database stores."""
+        if type(evidence) is SerialisedEvidence:
+            return evidence.canonical
         # One import row's events share their evidence object: serialise it once.
         if self.evidence[0] is not evidence:
             if not evidence:
                 return "{}"
             self.evidence = (
                 evidence,
-                _flat_json(evidence)
-                or json.dumps(evidence, sort_keys=True, separators=(",", ":"), ensure_ascii=False),
+                _flat_json(evidence) or canonical_json(evidence),
             )
         return self.evidence[1]
 

@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -66,8 +67,12 @@ def event_hash(prev_hash: str, ev: ConsentEvent) -> str:
         "evidence": ev.evidence or {},
         "ip_truncated": ev.ip_truncated,
     }
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+    return hashlib.sha256((prev_hash + canonical_json(body)).encode()).hexdigest()
+
+
+def canonical_json(value: Any) -> str:
+    """The JSON the chain hashes: sorted keys, no spaces, non-ASCII characters as they are."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _chain_head(session: Session) -> str:

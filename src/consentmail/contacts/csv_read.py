@@ -14,9 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 from types import TracebackType
-from typing import NamedTuple, TextIO
+from typing import Any, NamedTuple, TextIO
 
 from consentmail.contacts.address import AddressError, normalise_address
 from consentmail.contacts.columns import COLUMNS, ImportFormatError, map_headers
@@ -94,8 +95,8 @@ def _sniff_delimiter(header_line: str) -> str:
 
 
 _PURPOSE_OF = {column: purpose for purpose, column in PURPOSE_COLUMNS.items()}
-_CHECKED = ("country", "language", *PURPOSE_COLUMNS.values(), "consent_date", "consent_ip")
-_UNSEEN = object()
+_PROFILE = ("country", "language", *PURPOSE_COLUMNS.values())  # checked together
+_new_row = tuple.__new__  # a ContactRow without NamedTuple's Python-level __new__ (hot path)
 
 
 class ContactReader:
@@ -122,10 +123,10 @@ class ContactReader:
                 "email", "first_name", "last_name", "country", "language", "consent_date",
                 "consent_source", "consent_ip",
             ))
-            # The cells checked once per distinct value, in ContactRow's order, with their cache.
-            self._checked: list[tuple[str, int, dict[str, object]]] = [
-                (c, at[c], {}) for c in _CHECKED
-            ]
+            self._profile_cells = itemgetter(*(at[c] for c in _PROFILE))
+            self._profiles: dict[tuple[str, ...], tuple[Any, ...]] = {}
+            self._dates: dict[tuple[str, ...], tuple[Any, ...]] = {}
+            self._ips: dict[tuple[str, ...], tuple[Any, ...]] = {}
         except BaseException:
             self._fh.close()
             raise
@@ -155,7 +156,7 @@ class ContactReader:
             line = last_line + 1  # where this record starts
             last_line = reader.line_num
             joined = "".join(cells)
-            if not joined.strip():
+            if not joined or joined.isspace():
                 continue  # blank line or only separators: nothing to import
             if len(cells) > width:
                 # Usually an unquoted separator inside a value: every later column is shifted,
@@ -202,21 +203,29 @@ class ContactReader:
             field, name = ("first_name", first_name) if len(first_name) > _NAME_MAX else (
                 "last_name", last_name)
             raise _RowError(field, name, f"longer than {_NAME_MAX} characters")
-        # Every other cell takes few distinct values in an export: each is checked once.
-        values = []
-        for column, index, cache in self._checked:
-            raw = cells[index]
-            value = cache.get(raw, _UNSEEN)
-            if value is _UNSEEN:
-                if len(cache) > 5000:
-                    cache.clear()  # bounded: memory stays flat whatever the file
-                value = cache[raw] = self._check(column, raw)
-            values.append(value)
-        country, language, newsletter, tracking, profiling, when, ip = values
-        return ContactRow(
-            line, email, first_name, last_name, country, language, newsletter, tracking,
-            profiling, when, cells[i_source].strip(), ip,
+        # The other cells take few distinct values in an export (and few combinations of
+        # country, language and consents): each distinct value or combination is checked once.
+        country, language, newsletter, tracking, profiling = self._lookup(
+            self._profiles, self._profile_cells(cells), _PROFILE
         )
+        (when,) = self._lookup(self._dates, (cells[i_date],), ("consent_date",))
+        (ip,) = self._lookup(self._ips, (cells[i_ip],), ("consent_ip",))
+        return _new_row(
+            ContactRow,
+            (line, email, first_name, last_name, country, language, newsletter, tracking,
+             profiling, when, cells[i_source].strip(), ip),
+        )
+
+    def _lookup(
+        self, cache: dict[tuple[str, ...], tuple[Any, ...]], raws: tuple[str, ...],
+        columns: tuple[str, ...],
+    ) -> tuple[Any, ...]:
+        values = cache.get(raws)
+        if values is None:
+            if len(cache) > 5000:
+                cache.clear()  # bounded: memory stays flat whatever the file
+            values = cache[raws] = tuple(map(self._check, columns, raws))
+        return values
 
     def _check(self, column: str, raw: str) -> str | bool | date | None:
         """The value of one cell of `column`, or _RowError naming what is wrong with it."""

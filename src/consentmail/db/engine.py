@@ -26,6 +26,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
+    # Checkpoint every 40 MiB of WAL rather than 4: a bulk write (an import, a campaign's
+    # queue) then copies its busiest index pages into the database a tenth as often.
+    cur.execute("PRAGMA wal_autocheckpoint=10000")
     cur.close()
 
 
