@@ -178,11 +178,8 @@ class SerialisedEvidence(dict[str, Any]):
     and stores `canonical` as it is; the first event of every batch is still checked against
     event_hash, which serialises the dict itself."""
 
-    __slots__ = ("canonical",)
-
-    def __init__(self, values: dict[str, Any], canonical: str) -> None:
-        super().__init__(values)
-        self.canonical = canonical
+    __slots__ = ("canonical",)  # set it once the dict is complete
+    canonical: str
 
 
 # '{"action":…,"at":…' of the canonical JSON: imports repeat a few actions and dates.
@@ -216,8 +213,8 @@ class _Hasher:
         self.evidence: tuple[object, str] = (None, "{}")  # last evidence object and its JSON
 
     def __call__(self, prev: str, row: Sequence[Any]) -> str:
-        """The hash of `row` (values in _COLUMNS order, up to ip_truncated) after `prev`."""
-        cid, purpose, action, at, _, source, method, version, sha, evidence, ip = row[:11]
+        """The hash of `row` (the 11 values of _COLUMNS up to ip_truncated) after `prev`."""
+        cid, purpose, action, at, _, source, method, version, sha, evidence, ip = row
         # bool is an int that json writes as "true": only a plain int takes the short way.
         if self.trusted is False or type(cid) is not int:
             return self._slow(prev, row)
@@ -253,7 +250,7 @@ class _Hasher:
 
     @staticmethod
     def _slow(prev: str, row: Sequence[Any]) -> str:
-        return event_hash(prev, cast(ConsentEvent, _Row(zip(_COLUMNS, row[:11], strict=False))))
+        return event_hash(prev, cast(ConsentEvent, _Row(zip(_COLUMNS, row, strict=False))))
 
     def evidence_json(self, evidence: dict[str, Any] | None) -> str:
         """The canonical JSON of `evidence`, as hashed: also the text the database stores."""
@@ -358,28 +355,25 @@ def record_bulk(
     last_id = session.scalar(select(func.max(ConsentEvent.id))) or 0
     rows: list[tuple[Any, ...]] = []
     hasher = _Hasher(when)
+    evidence_json, append = hasher.evidence_json, rows.append
     for new in events:  # nothing is written before every event has been checked
-        purpose, action, at, evidence = new.purpose, new.action, new.at, new.evidence
+        purpose, action, at, evidence, ip = (
+            new.purpose, new.action, new.at, new.evidence, new.ip_truncated
+        )
         if purpose not in PURPOSES:
             raise LedgerError(f"unknown purpose {purpose!r}; expected one of {PURPOSES}")
         if action not in ACTIONS:
             raise LedgerError(f"unknown action {action!r}; expected one of {ACTIONS}")
-        row = (
-            new.contact_id,
-            purpose,
-            action,
-            at if at.tzinfo is UTC else as_utc(at),
-            when,
-            new.source,
-            new.method,
-            new.notice_version,
-            new.notice_sha256,
-            evidence,
-            new.ip_truncated,
+        if at.tzinfo is not UTC:
+            at = as_utc(at)
+        cid, source, method, version, sha = (
+            new.contact_id, new.source, new.method, new.notice_version, new.notice_sha256
         )
-        digest = hasher(prev, row)
+        digest = hasher(prev, (cid, purpose, action, at, when, source, method, version, sha,
+                               evidence, ip))
         # The canonical JSON just hashed is the stored text too: serialised once, not twice.
-        rows.append((*row[:9], hasher.evidence_json(evidence), row[10], prev, digest))
+        append((cid, purpose, action, at, when, source, method, version, sha,
+                evidence_json(evidence), ip, prev, digest))
         prev = digest
     executemany(session, insert(_EVENTS), rows, columns=_COLUMNS, as_text=("evidence",))
     _derive_state(session, last_id)

@@ -96,6 +96,7 @@ def _sniff_delimiter(header_line: str) -> str:
 
 _PURPOSE_OF = {column: purpose for purpose, column in PURPOSE_COLUMNS.items()}
 _PROFILE = ("country", "language", *PURPOSE_COLUMNS.values())  # checked together
+_DATE, _IP = ("consent_date",), ("consent_ip",)
 _new_row = tuple.__new__  # a ContactRow without NamedTuple's Python-level __new__ (hot path)
 
 
@@ -205,26 +206,26 @@ class ContactReader:
             raise _RowError(field, name, f"longer than {_NAME_MAX} characters")
         # The other cells take few distinct values in an export (and few combinations of
         # country, language and consents): each distinct value or combination is checked once.
-        country, language, newsletter, tracking, profiling = self._lookup(
-            self._profiles, self._profile_cells(cells), _PROFILE
-        )
-        (when,) = self._lookup(self._dates, (cells[i_date],), ("consent_date",))
-        (ip,) = self._lookup(self._ips, (cells[i_ip],), ("consent_ip",))
+        profile, date_cell, ip_cell = self._profile_cells(cells), (cells[i_date],), (cells[i_ip],)
+        country, language, newsletter, tracking, profiling = self._profiles.get(
+            profile
+        ) or self._checked(self._profiles, profile, _PROFILE)
+        (when,) = self._dates.get(date_cell) or self._checked(self._dates, date_cell, _DATE)
+        (ip,) = self._ips.get(ip_cell) or self._checked(self._ips, ip_cell, _IP)
         return _new_row(
             ContactRow,
             (line, email, first_name, last_name, country, language, newsletter, tracking,
              profiling, when, cells[i_source].strip(), ip),
         )
 
-    def _lookup(
+    def _checked(
         self, cache: dict[tuple[str, ...], tuple[Any, ...]], raws: tuple[str, ...],
         columns: tuple[str, ...],
     ) -> tuple[Any, ...]:
-        values = cache.get(raws)
-        if values is None:
-            if len(cache) > 5000:
-                cache.clear()  # bounded: memory stays flat whatever the file
-            values = cache[raws] = tuple(map(self._check, columns, raws))
+        """The values of `raws` (cells of `columns`), checked and remembered in `cache`."""
+        if len(cache) > 5000:
+            cache.clear()  # bounded: memory stays flat whatever the file
+        values = cache[raws] = tuple(map(self._check, columns, raws))
         return values
 
     def _check(self, column: str, raw: str) -> str | bool | date | None:

@@ -268,7 +268,8 @@ def _write(
 
 
 def _assign_ids(session: Session, new: dict[str, Known], where: ColumnElement[bool]) -> None:
-    for cid, email in session.execute(select(_CONTACTS.c.id, _CONTACTS.c.email).where(where)):
+    found = session.execute(select(_CONTACTS.c.id, _CONTACTS.c.email).where(where)).all()
+    for cid, email in found:
         if email in new:
             new[email].contact_id = cid
 
