@@ -31,7 +31,9 @@ def test_retention_run_json(db_url: str) -> None:
     result = runner.invoke(app, ["retention", "run", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["deleted"] == {"personal": 2, "exemption": 0, "deliverability": 0, "aggregate": 0}
+    assert data["deleted"] == {
+        "personal": 2, "exemption": 0, "deliverability": 0, "aggregate": 0, "unconfirmed": 0,
+    }
     assert data["retention_days"]["personal"] == 30
     result = runner.invoke(app, ["retention", "run"])
     assert result.exit_code == 0 and "personal: 0 deleted (kept 30 days)" in result.output

@@ -11,15 +11,22 @@ import anyio
 import pytest
 from sqlalchemy import func, select
 
+from consentmail.consent.capture import Signup, submit_signup
+from consentmail.consent.notices import seed_default_notices
+from consentmail.contacts.service import get_or_create_list
 from consentmail.db import session_scope
 from consentmail.db.models import (
     AggregateCounter,
     ConsentEvent,
+    Contact,
     DeliverabilityDate,
     Engagement,
+    Notice,
+    PendingSignup,
     RetentionRun,
 )
 from consentmail.privacy import RetentionTask, run_retention
+from consentmail.privacy.retention import CLASSES
 from tests.privacy.world import counter, engage, last_open, sent_message
 from tests.web.recipients import make_recipient, settings_for
 
@@ -43,6 +50,18 @@ def _world(url: str) -> dict[str, int]:
     counter(url, campaign, NOW - timedelta(days=759), 12)
     last_open(url, ada.contact_id, (NOW - timedelta(days=91)).date())
     last_open(url, bob.contact_id, (NOW - timedelta(days=90)).date())
+    # Hosted-form signups never confirmed: the link lapses after 7 days.
+    with session_scope(url) as s:
+        seed_default_notices(s)
+        lst = get_or_create_list(s, "Signups")
+        notice = s.scalar(select(Notice).where(Notice.purpose == "newsletter",
+                                               Notice.language == "en"))
+        assert notice is not None
+        shown = {"newsletter": ("en", notice.version)}
+        for name, days in (("lapsed", 8), ("waiting", 6)):
+            signup = Signup(email=f"{name}@example.org", purposes=("newsletter",),
+                            notices_shown=shown)
+            submit_signup(s, lst, signup, now=NOW - timedelta(days=days))
     return {"ada": ada.contact_id, "bob": bob.contact_id}
 
 
@@ -55,17 +74,22 @@ def test_each_class_is_purged_on_its_own_period(db_url: str, tmp_path: Path,
             session_scope(db_url) as s:
         deleted = run_retention(s, settings, NOW)
     # Two rows (open, click) per message: 2 personal messages past 395 days, 1 exemption.
-    assert deleted == {"personal": 4, "exemption": 2, "deliverability": 1, "aggregate": 1}
+    assert deleted == {
+        "personal": 4, "exemption": 2, "deliverability": 1, "aggregate": 1, "unconfirmed": 1,
+    }
     with session_scope(db_url) as s:
         bases = sorted(s.scalars(select(Engagement.basis).where(Engagement.kind == "open")))
         assert bases == ["consent:1", "exemption:mandatory"]
         assert s.scalar(select(DeliverabilityDate.contact_id)) == people["bob"]
         assert s.scalar(select(func.count()).select_from(AggregateCounter)) == 1
+        assert s.scalar(select(PendingSignup.contact_id)) is not None  # the waiting one
+        emails = set(s.scalars(select(Contact.email)))
+        assert "waiting@example.org" in emails and "lapsed@example.org" not in emails
         runs = s.execute(select(RetentionRun.data_class, RetentionRun.deleted)).all()
     assert sorted(runs) == sorted(deleted.items())
     assert _count(db_url, ConsentEvent) == ledger  # the proof stays
     lines = [r.getMessage() for r in caplog.records if r.name == "consentmail.retention"]
-    assert len(lines) == 4 and "retention: personal: 4 deleted (kept 395 days)" in lines
+    assert len(lines) == 5 and "retention: personal: 4 deleted (kept 395 days)" in lines
     for line in lines:
         assert "@" not in line and "consent:" not in line
 
@@ -79,7 +103,10 @@ def test_periods_come_from_the_settings(db_url: str, tmp_path: Path) -> None:
                             retention_exemption_days=1000, retention_aggregate_days=10_000)
     with session_scope(db_url) as s:
         deleted = run_retention(s, settings, NOW)
-    assert deleted == {"personal": 6, "exemption": 0, "deliverability": 0, "aggregate": 0}
+    # The lapse of an unconfirmed signup is the confirmation link's, not a setting.
+    assert deleted == {
+        "personal": 6, "exemption": 0, "deliverability": 0, "aggregate": 0, "unconfirmed": 1,
+    }
 
 
 @pytest.mark.anyio
@@ -95,7 +122,7 @@ async def test_the_scheduled_task_runs_at_start_and_then_every_interval(
                 await anyio.sleep(0.3)
                 tg.cancel_scope.cancel()
     assert task.runs >= 3
-    assert _count(db_url, RetentionRun) == 4 * task.runs
+    assert _count(db_url, RetentionRun) == len(CLASSES) * task.runs
 
 
 def test_serve_runs_the_purge_in_its_lifespan(db_url: str, tmp_path: Path) -> None:
@@ -103,9 +130,9 @@ def test_serve_runs_the_purge_in_its_lifespan(db_url: str, tmp_path: Path) -> No
 
     with running(db_url, tmp_path):
         deadline = datetime.now(UTC) + timedelta(seconds=10)
-        while _count(db_url, RetentionRun) < 4 and datetime.now(UTC) < deadline:
+        while _count(db_url, RetentionRun) < len(CLASSES) and datetime.now(UTC) < deadline:
             anyio.run(anyio.sleep, 0.05)
-    assert _count(db_url, RetentionRun) == 4
+    assert _count(db_url, RetentionRun) == len(CLASSES)
 
 
 def test_interval_must_be_positive(tmp_path: Path) -> None:

@@ -400,6 +400,20 @@ def cancel_signup(session: Session, token: str, *, now: datetime | None = None) 
     return view
 
 
+def purge_lapsed_signups(session: Session, now: datetime) -> int:
+    """Retention: forget signups whose confirmation lapsed unconfirmed, and the contacts that
+    existed only for them (nothing was granted). Commits. Returns how many signups."""
+    lapsed = session.execute(
+        select(PendingSignup.id, PendingSignup.contact_id).where(
+            PendingSignup.confirmed_at.is_(None), PendingSignup.submitted_at < now - CONFIRM_WITHIN
+        )
+    ).all()
+    for pending_id, contact_id in lapsed:
+        discard_signup(session, pending_id)
+        _forget_if_unused(session, contact_id)
+    return len(lapsed)
+
+
 def _forget_if_unused(session: Session, contact_id: int) -> None:
     """Delete a contact that exists only because of a cancelled signup (data minimisation)."""
     for model in (ConsentEvent, Subscription, Message, PendingSignup):

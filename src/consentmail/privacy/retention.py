@@ -8,6 +8,8 @@ only (never an address, a token or an id of a person).
   deliverability  fr-cnil-2026 last-open dates (R7), by that date      (exemption days too)
   aggregate       anonymous counters, by their hour bucket
                                                    CONSENTMAIL_RETENTION_AGGREGATE_DAYS (760)
+  unconfirmed     hosted-form signups never confirmed, once the confirmation link has lapsed
+                  (7 days): nothing was granted, so nothing about them is kept
 
 The consent ledger is never purged: it is the proof (R16), and the database refuses deletes.
 """
@@ -22,6 +24,7 @@ from sqlalchemy import Delete, Select, delete, func, not_, select
 from sqlalchemy.orm import Session
 
 from consentmail.config import Settings
+from consentmail.consent.capture import CONFIRM_WITHIN, purge_lapsed_signups
 from consentmail.db.models import (
     AggregateCounter,
     DeliverabilityDate,
@@ -32,7 +35,7 @@ from consentmail.db.models import (
 
 log = logging.getLogger("consentmail.retention")
 
-CLASSES = ("personal", "exemption", "deliverability", "aggregate")
+CLASSES = ("personal", "exemption", "deliverability", "aggregate", "unconfirmed")
 EXEMPTION_PREFIX = "exemption:"
 
 
@@ -43,6 +46,7 @@ def retention_days(settings: Settings) -> dict[str, int]:
         "exemption": settings.retention_exemption_days,
         "deliverability": settings.retention_exemption_days,
         "aggregate": settings.retention_aggregate_days,
+        "unconfirmed": CONFIRM_WITHIN.days,
     }
 
 
@@ -81,6 +85,9 @@ def run_retention(
         result = session.execute(statement.execution_options(synchronize_session=False))
         deleted[name] = int(result.rowcount or 0)  # type: ignore[attr-defined]
         session.add(RetentionRun(ran_at=now, data_class=name, deleted=deleted[name]))
+    session.commit()
+    deleted["unconfirmed"] = purge_lapsed_signups(session, now)
+    session.add(RetentionRun(ran_at=now, data_class="unconfirmed", deleted=deleted["unconfirmed"]))
     session.commit()
     for name in CLASSES:
         log.info("retention: %s: %d deleted (kept %d days)", name, deleted[name], days[name])
