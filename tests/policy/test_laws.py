@@ -238,3 +238,31 @@ def test_law_2_recheck_at_hit(
     if Mode.PERSONAL in {decision.open_mode, decision.click_mode}:
         # Nothing changed: a basis that held at render holds at the same instant.
         assert personal_at_hit(at_render, decision, profile, render_at) is Mode.PERSONAL
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    snapshot=snapshots(),
+    message=messages,
+    profile=profiles,
+    cohorts=st.tuples(st.integers(0, 40), st.integers(0, 40)),
+)
+def test_law_3_only_whether_the_cohort_reaches_k_matters(
+    snapshot: ConsentSnapshot,
+    message: MessageContext,
+    profile: Profile,
+    cohorts: tuple[int, int],
+) -> None:
+    """Queueing relies on this (campaigns/queue.py): it decides everyone once as if the cohort
+    reached k and corrects afterwards the rows of a list that ends below k."""
+    one, other = (decide(snapshot, replace(message, aggregate_cohort=c), profile) for c in cohorts)
+    reached = [c >= message.k_min for c in cohorts]
+    if reached[0] == reached[1]:
+        assert one == other
+        return
+    above, below = (one, other) if reached[0] else (other, one)
+    # The cohort never decides who is sent mail, and only the cohort's members (sent mail with an
+    # aggregate mode once it reaches k) get another outbox row below k: fewer than k to correct.
+    assert above.send == below.send
+    if not (above.send and Mode.AGGREGATE in {above.open_mode, above.click_mode}):
+        assert replace(above, aggregate_allowed=False) == replace(below, aggregate_allowed=False)

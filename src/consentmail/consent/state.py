@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from consentmail.db.models import ConsentState, Contact, PermissionRequest, Subscription
-from consentmail.policy.types import NO_ANSWER, ConsentSnapshot, PurposeState
+from consentmail.policy.types import (
+    NO_ANSWER,
+    ConsentSnapshot,
+    PurposeState,
+    new_purpose_state,
+    new_snapshot,
+)
 
 # A permission_request row of this kind and purpose records the R11 information message.
 LEGACY_NOTICE_KIND = "legacy-notice"
@@ -68,15 +75,116 @@ def snapshots(
             purposes = states[cid]
             on_list = subscribed.get(cid, list_id is None)
             contact = contacts.get(cid)
-            result[cid] = ConsentSnapshot(
-                newsletter=purposes.get("newsletter", NO_ANSWER),
-                tracking=purposes.get("tracking", NO_ANSWER),
-                profiling=purposes.get("profiling", NO_ANSWER),
-                subscribed=on_list and contact is not None and not contact.suppressed,
-                collected_at=_aware(contact.collected_at) if contact else None,
-                legacy_informed_at=_aware(informed.get(cid)),
+            result[cid] = _snapshot(
+                purposes.get("newsletter", NO_ANSWER),
+                purposes.get("tracking", NO_ANSWER),
+                purposes.get("profiling", NO_ANSWER),
+                on_list and contact is not None and not contact.suppressed,
+                contact.collected_at if contact else None,
+                informed.get(cid),
             )
     return result
+
+
+def _snapshot(
+    newsletter: PurposeState,
+    tracking: PurposeState,
+    profiling: PurposeState,
+    subscribed: bool,
+    collected_at: datetime | None,
+    legacy_informed_at: datetime | None,
+) -> ConsentSnapshot:
+    """The one place stored facts become a snapshot (snapshots() and list_members())."""
+    return new_snapshot(  # ConsentSnapshot's fields, in order
+        newsletter,
+        tracking,
+        profiling,
+        subscribed,
+        _aware(collected_at),
+        _aware(legacy_informed_at),
+    )
+
+
+def _state(granted: bool | None, event_id: int, at: datetime, objected: bool) -> PurposeState:
+    """A purpose from a consent_state row; NO_ANSWER when there is none (an outer join's NULLs)."""
+    if granted is None:
+        return NO_ANSWER
+    aware = at.replace(tzinfo=UTC) if at.tzinfo is None else at
+    return new_purpose_state(granted, event_id, aware, objected)  # PurposeState's field order
+
+
+def list_members(
+    conn: Connection, list_id: int, after: int, limit: int
+) -> list[tuple[int, str, ConsentSnapshot]]:
+    """The next `limit` contacts on a list (unsubscribed too) whose id is above `after`, in id
+    order: (contact id, country, snapshot), the snapshot being what snapshots() gives for that
+    contact and list. For reading a whole list in chunks: two queries a chunk, whatever its size.
+
+    The chunk's last contact id is found first, so that every table is then read over one bounded
+    id range: the plans stay proportional to the chunk on SQLite and PostgreSQL, with or without
+    fresh planner statistics (a join with ORDER BY ... LIMIT alone may scan whole tables).
+    """
+    last = (
+        select(Subscription.contact_id)
+        .where(Subscription.list_id == list_id, Subscription.contact_id > after)
+        .order_by(Subscription.contact_id)
+        .limit(limit)
+        .subquery()
+    )
+    upto = conn.scalar(select(func.max(last.c.contact_id)))
+    if upto is None:
+        return []
+
+    def in_chunk(contact_id: Any) -> ColumnElement[bool]:
+        return (contact_id > after) & (contact_id <= upto)
+
+    purposes = [ConsentState.__table__.alias(p) for p in ("newsletter", "tracking", "profiling")]
+    req = PermissionRequest
+    informed = (
+        select(func.min(req.sent_at))
+        .where(
+            req.contact_id == Contact.id,
+            req.purpose == LEGACY_NOTICE_PURPOSE,
+            req.kind == LEGACY_NOTICE_KIND,
+        )
+        .scalar_subquery()
+    )
+    query = select(
+        Contact.id,
+        Contact.country,
+        Contact.suppressed,
+        Contact.collected_at,
+        Subscription.status,
+        informed,
+        *(c for p in purposes for c in (p.c.granted, p.c.event_id, p.c.at, p.c.objected)),
+    ).join(
+        Subscription,
+        (Subscription.contact_id == Contact.id)
+        & (Subscription.list_id == list_id)
+        & in_chunk(Subscription.contact_id),
+    )
+    for p in purposes:
+        query = query.outerjoin(
+            p,
+            (p.c.contact_id == Contact.id) & (p.c.purpose == p.name) & in_chunk(p.c.contact_id),
+        )
+    query = query.where(in_chunk(Contact.id)).order_by(Contact.id)
+    return [
+        (
+            cid,
+            country,
+            _snapshot(
+                _state(*row[6:10]),
+                _state(*row[10:14]),
+                _state(*row[14:18]),
+                status == "subscribed" and not suppressed,
+                collected_at,
+                informed_at,
+            ),
+        )
+        for row in conn.execute(query)
+        for cid, country, suppressed, collected_at, status, informed_at in (row[:6],)
+    ]
 
 
 def _legacy_informed(conn: Connection, chunk: list[int]) -> dict[int, datetime]:

@@ -36,17 +36,19 @@ _informed: dict[date | None, str] = {}
 
 
 def agreed_on(at: datetime | None) -> str:
-    return _once_per_day(_agreed, _AGREED, at)
+    # Called once per consented recipient: the cache lookup is inlined, not a shared helper call.
+    day = at.date() if at is not None else None
+    sentence = _agreed.get(day)
+    return sentence if sentence is not None else _format(_agreed, _AGREED, day)
 
 
 def informed_on(at: datetime | None) -> str:
-    return _once_per_day(_informed, _INFORMED, at)
-
-
-def _once_per_day(cache: dict[date | None, str], template: str, at: datetime | None) -> str:
     day = at.date() if at is not None else None
-    sentence = cache.get(day)
-    if sentence is None:
-        when = f" on {day.isoformat()}" if day is not None else ""
-        sentence = cache[day] = template.format(when=when)
+    sentence = _informed.get(day)
+    return sentence if sentence is not None else _format(_informed, _INFORMED, day)
+
+
+def _format(cache: dict[date | None, str], template: str, day: date | None) -> str:
+    when = f" on {day.isoformat()}" if day is not None else ""
+    sentence = cache[day] = template.format(when=when)
     return sentence

@@ -5,7 +5,7 @@ from __future__ import annotations
 from consentmail.policy import _reasons as reasons
 from consentmail.policy._tables import CONSENT_BASIS_PREFIX, LEGACY_BASIS
 from consentmail.policy.profiles import Profile
-from consentmail.policy.types import ConsentSnapshot, Decision, MessageContext, Mode
+from consentmail.policy.types import ConsentSnapshot, Decision, MessageContext, Mode, new_decision
 
 _PERSONAL = Mode.PERSONAL
 
@@ -36,28 +36,31 @@ def decide(snapshot: ConsentSnapshot, message: MessageContext, profile: Profile)
         tracking = snapshot.tracking
         # A grant without a ledger event has no proof (law 5): it is no basis.
         if tracking.granted and tracking.event_id is not None:
-            return Decision(
-                send=True,
-                open_mode=_PERSONAL,
-                click_mode=_PERSONAL,
-                basis=CONSENT_BASIS_PREFIX + str(tracking.event_id),
-                rule_id=plan.consent_rule,
-                reason=reasons.agreed_on(tracking.at),
-                profile=plan.profile_name,
-                profiling_allowed=profiling,
-                aggregate_allowed=aggregate,
+            # The one decision made per recipient: built positionally, in Decision's field order.
+            return new_decision(
+                True,  # send
+                _PERSONAL,  # open_mode
+                _PERSONAL,  # click_mode
+                f"{CONSENT_BASIS_PREFIX}{tracking.event_id}",  # basis
+                plan.consent_rule,  # rule_id
+                reasons.agreed_on(tracking.at),  # reason
+                plan.profile_name,  # profile
+                False,  # deliverability_only
+                profiling,  # profiling_allowed
+                aggregate,  # aggregate_allowed
             )
         if plan.legacy is not None and plan.legacy.allows(snapshot, message.at):
-            return Decision(
-                send=True,
-                open_mode=_PERSONAL,
-                click_mode=_PERSONAL,
-                basis=LEGACY_BASIS,
-                rule_id=plan.legacy_rule,
-                reason=reasons.informed_on(snapshot.legacy_informed_at),
-                profile=plan.profile_name,
-                profiling_allowed=profiling,
-                aggregate_allowed=aggregate,
+            return new_decision(
+                True,  # send
+                _PERSONAL,  # open_mode
+                _PERSONAL,  # click_mode
+                LEGACY_BASIS,  # basis
+                plan.legacy_rule,  # rule_id
+                reasons.informed_on(snapshot.legacy_informed_at),  # reason
+                plan.profile_name,  # profile
+                False,  # deliverability_only
+                profiling,  # profiling_allowed
+                aggregate,  # aggregate_allowed
             )
         # R7 needs no consent, but "stop tracking" must stop it too (R13, law 8): a recorded
         # withdrawal or objection of the tracking purpose ends the deliverability pixel.

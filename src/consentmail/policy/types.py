@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, make_dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class Category(StrEnum):
@@ -92,3 +96,33 @@ class Decision:
     # The profile and campaign cohort allowed aggregate counting at render: a personal hit whose
     # basis no longer holds falls back to the aggregate only when this is True (law 2).
     aggregate_allowed: bool = False
+
+
+
+def _fast_constructor(cls: type[T]) -> Callable[..., T]:
+    """cls(*args), positional, for a frozen slots dataclass, without its __init__'s cost.
+
+    A frozen dataclass's __init__ sets every field through object.__setattr__ (~150 ns a field,
+    ~1.5 µs for a Decision). The twin made here has the same fields and slots but is mutable, so
+    its __init__ uses plain stores; each instance then becomes a `cls` (same slots, same layout):
+    frozen, hashable and equal to cls(*args). For the hot paths: decide() makes a Decision per
+    consented recipient, queueing and tracking flushes read snapshots by the thousand.
+    """
+    draft: Any = make_dataclass(
+        f"_{cls.__name__}Draft",
+        [(f.name, f.type, field(default=f.default)) for f in fields(cls)],  # type: ignore[arg-type]
+        slots=True,
+    )
+
+    def new(*args: Any) -> T:
+        obj = draft(*args)
+        obj.__class__ = cls
+        return obj
+
+    new.__doc__ = f"{cls.__name__}(*args) without the frozen __init__'s per-field cost."
+    return new
+
+
+new_decision = _fast_constructor(Decision)
+new_purpose_state = _fast_constructor(PurposeState)
+new_snapshot = _fast_constructor(ConsentSnapshot)

@@ -1,0 +1,236 @@
+"""queue_campaign against its definition, on SQLite and PostgreSQL.
+
+The definition: the anonymous aggregate cohort is counted over the whole list with a cohort
+assumed large, then every recipient not yet queued is decided with that count (law 3), from the
+consent snapshot the ledger derives (consent.snapshot). The queue reads chunks in one query and
+decides each recipient once; these tests hold it to the definition, chunk boundaries included.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from consentmail.campaigns import queue
+from consentmail.campaigns.queue import (
+    UNLIMITED_COHORT,
+    QueueSummary,
+    context_for,
+    decide_for,
+    decision_fields,
+    queue_campaign,
+    tracking_mode,
+)
+from consentmail.consent import NewEvent, record, snapshot
+from consentmail.consent.overrides import profile_overrides, set_override
+from consentmail.consent.repermission import record_legacy_notice
+from consentmail.consent.state import list_members
+from consentmail.db import session_scope
+from consentmail.db.models import Campaign, Contact, ContactList, Message, Subscription
+from consentmail.policy import Mode
+from tests.campaigns.support import campaign, page
+
+COUNTRIES = ("IT", "FR", "GB", "DE", "US", "", "FR", "IT")
+LEGACY = datetime(2025, 6, 1, tzinfo=UTC)  # collected before fr-cnil-2026's 14 April 2026
+RECENT = datetime(2026, 6, 1, tzinfo=UTC)
+GIVEN = datetime(2025, 9, 1, 9, 0, tzinfo=UTC)
+HTML = page('<p>Hi {{ contact.first_name }}</p><a href="https://shop.example/sale">Sale</a>')
+
+
+def add_population(session: Session, list_name: str, start: int, n: int) -> int:
+    """n contacts on the list with every kind of consent history the policy distinguishes."""
+    lst = session.scalar(select(ContactList).where(ContactList.name == list_name))
+    if lst is None:
+        lst = ContactList(name=list_name)
+        session.add(lst)
+        session.flush()
+    events = []
+    for i in range(start, start + n):
+        contact = Contact(
+            email=f"p{i}@example.org",
+            first_name=f"P{i}",
+            country=COUNTRIES[i % len(COUNTRIES)],
+            suppressed=i % 17 == 8,
+            collected_at=LEGACY if i % 2 else RECENT,
+        )
+        session.add(contact)
+        session.flush()
+        status = "unsubscribed" if i % 10 == 9 else "subscribed"
+        session.add(Subscription(contact_id=contact.id, list_id=lst.id, status=status))
+        at = GIVEN + timedelta(hours=i)
+        if i % 13 != 0:  # else never answered
+            events.append(NewEvent(contact.id, "newsletter", "grant", at, "test", "form"))
+        if i % 7 == 3:
+            events.append(NewEvent(contact.id, "newsletter", "withdraw", at, "test", "page"))
+        if i % 11 == 5:
+            events.append(NewEvent(contact.id, "newsletter", "object", at, "test", "page"))
+        if i % 3 == 0:
+            events.append(NewEvent(contact.id, "tracking", "grant", at, "test", "form"))
+        if i % 3 == 1 and i % 2:
+            events.append(NewEvent(contact.id, "tracking", "grant", at, "test", "form"))
+            events.append(NewEvent(contact.id, "tracking", "withdraw", at, "test", "page"))
+        if i % 9 == 4:
+            events.append(NewEvent(contact.id, "tracking", "object", at, "test", "page"))
+        if i % 5 == 0:
+            events.append(NewEvent(contact.id, "profiling", "grant", at, "test", "form"))
+        if i % 4 == 2:
+            record_legacy_notice(session, contact.id, datetime(2026, 4, 20, tzinfo=UTC))
+    record(session, events)
+    session.flush()
+    return lst.id
+
+
+def expected(
+    session: Session, c: Campaign, *, k_min: int, default: str, skip: set[int] = frozenset()
+) -> tuple[QueueSummary, int, dict[int, tuple]]:
+    """The definition, one recipient at a time: (summary, cohort, outbox values by contact)."""
+    members = session.execute(
+        select(Contact.id, Contact.country)
+        .join(Subscription, Subscription.contact_id == Contact.id)
+        .where(Subscription.list_id == c.list_id)
+        .order_by(Contact.id)
+    ).all()
+    snaps = {cid: snapshot(session, cid, c.list_id) for cid, _ in members}
+    overrides = profile_overrides(session)
+    at = c.queued_at
+    assert at is not None
+
+    def decide_all(cohort: int) -> list:
+        ctx = context_for(c, cohort, k_min, at)
+        return [(cid, decide_for(snaps[cid], cc, ctx, default, overrides)) for cid, cc in members]
+
+    cohort = sum(
+        1
+        for _, d in decide_all(UNLIMITED_COHORT)
+        if d.send and Mode.AGGREGATE in (d.open_mode, d.click_mode)
+    )
+    summary, rows = QueueSummary(already_queued=len(skip)), {}
+    for cid, d in decide_all(cohort):
+        if cid in skip:
+            continue
+        if not d.send:
+            summary.not_sent += 1
+            continue
+        personal = Mode.PERSONAL in (d.open_mode, d.click_mode)
+        rows[cid] = (*decision_fields(d).values(), personal)
+        summary.queued += 1
+        summary.modes[tracking_mode(d.open_mode, d.click_mode)] += 1
+    return summary, cohort, rows
+
+
+def stored(session: Session, campaign_id: int) -> dict[int, tuple]:
+    messages = session.scalars(
+        select(Message).where(Message.campaign_id == campaign_id).order_by(Message.id)
+    ).all()
+    # Rows are written in contact order, like the worker later claims them.
+    assert [m.contact_id for m in messages] == sorted(m.contact_id for m in messages)
+    for m in messages:
+        assert m.status == "queued" and m.page_token and m.track_token != m.page_token
+    return {
+        m.contact_id: (
+            m.open_mode,
+            m.click_mode,
+            m.basis,
+            m.rule_id,
+            m.reason,
+            m.profile,
+            m.deliverability_only,
+            m.track_token is not None,
+        )
+        for m in messages
+    }
+
+
+CASES = [
+    # category, measure, k_min, default jurisdiction
+    ("marketing", "individual", 10, "strict"),
+    ("marketing", "individual", 10, "it-garante-2026"),
+    ("marketing", "aggregate", 10, "eu-default"),
+    ("marketing", "individual", 500, "it-garante-2026"),  # the list ends below k: corrected
+    ("marketing", "aggregate", 500, "strict"),
+    ("marketing", "none", 10, "eu-default"),
+    ("transactional", "individual", 10, "strict"),
+    ("security", "individual", 500, "eu-default"),
+    ("mandatory", "aggregate", 10, "it-garante-2026"),
+]
+
+
+@pytest.mark.parametrize(("category", "measure", "k_min", "default"), CASES)
+def test_queue_matches_the_definition(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, category: str, measure: str, k_min: int,
+    default: str,
+) -> None:
+    monkeypatch.setattr(queue, "CHUNK", 7)  # many chunks, and boundaries inside the history mix
+    with session_scope(db_url) as s:
+        add_population(s, "news", 0, 60)
+        c = campaign(s, HTML, category=category, measure=measure)
+        summary = queue_campaign(s, c, k_min=k_min, default_jurisdiction=default)
+        want_summary, want_cohort, want_rows = expected(s, c, k_min=k_min, default=default)
+        assert stored(s, c.id) == want_rows
+        assert vars(summary) == vars(want_summary)
+        assert c.aggregate_cohort == want_cohort
+        assert c.status == "queued"
+
+
+def test_a_cohort_below_k_gets_no_aggregate_at_all(db_url: str) -> None:
+    with session_scope(db_url) as s:
+        add_population(s, "news", 0, 60)
+        c = campaign(s, HTML, measure="aggregate")
+        summary = queue_campaign(s, c, k_min=500, default_jurisdiction="it-garante-2026")
+        assert 0 < c.aggregate_cohort < 500
+        assert summary.modes["aggregate"] == 0
+        assert all(
+            Mode.AGGREGATE not in row[:2] for row in stored(s, c.id).values()
+        )
+
+
+def test_requeueing_adds_only_newcomers(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(queue, "CHUNK", 7)
+    with session_scope(db_url) as s:
+        add_population(s, "news", 0, 30)
+        c = campaign(s, HTML)
+        first = queue_campaign(s, c, k_min=10, default_jurisdiction="it-garante-2026")
+        before = stored(s, c.id)
+        add_population(s, "news", 30, 30)
+        again = queue_campaign(s, c, k_min=10, default_jurisdiction="it-garante-2026")
+        _, cohort, want = expected(
+            s, c, k_min=10, default="it-garante-2026", skip=set(before)
+        )
+        after = stored(s, c.id)
+    assert again.already_queued == first.queued == len(before)
+    assert {cid: after[cid] for cid in before} == before  # queued rows are left as they were
+    assert {cid: row for cid, row in after.items() if cid not in before} == want
+    assert again.queued == len(want) and c.aggregate_cohort == cohort
+
+
+def test_overrides_choose_the_profile(db_url: str) -> None:
+    with session_scope(db_url) as s:
+        add_population(s, "news", 0, 40)
+        set_override(s, "FR", "fr-cnil-2026-aggregate")
+        c = campaign(s, HTML)
+        queue_campaign(s, c, k_min=10, default_jurisdiction="strict")
+        assert stored(s, c.id) == expected(s, c, k_min=10, default="strict")[2]
+        profiles = set(s.scalars(select(Message.profile).where(Message.campaign_id == c.id)))
+    assert "fr-cnil-2026-aggregate" in profiles and "fr-cnil-2026" not in profiles
+
+
+def test_list_members_gives_the_snapshots_of_the_ledger(db_url: str) -> None:
+    with session_scope(db_url) as s:
+        list_id = add_population(s, "news", 0, 60)
+        other = add_population(s, "other", 60, 5)
+        s.execute(insert(Subscription), [{"contact_id": 3, "list_id": other}])  # on two lists
+        conn = s.connection()
+        members, after = [], 0
+        while chunk := list_members(conn, list_id, after, 11):
+            members += chunk
+            after = chunk[-1][0]
+        ids = s.scalars(
+            select(Subscription.contact_id)
+            .where(Subscription.list_id == list_id)
+            .order_by(Subscription.contact_id)
+        ).all()
+        countries = {cid: cc for cid, cc in s.execute(select(Contact.id, Contact.country))}
+        assert members == [(cid, countries[cid], snapshot(s, cid, list_id)) for cid in ids]
