@@ -55,3 +55,41 @@ def campaign(session: Session, html: str, *, list_name: str = "news", **spec: ob
 
 def page(body: str) -> str:
     return f"<!doctype html><html><head><title>t</title></head><body>\n{body}\n</body></html>\n"
+
+
+def news_list(session: Session, name: str = "news") -> int:
+    contact_list = ContactList(name=name)
+    session.add(contact_list)
+    session.flush()
+    return contact_list.id
+
+
+def person(
+    session: Session,
+    list_id: int,
+    name: str,
+    *,
+    country: str = "IT",
+    language: str = "en",
+    collected_at: datetime = GIVEN,
+    status: str = "subscribed",
+    suppressed: bool = False,
+    newsletter: str | None = "grant",
+    tracking: tuple[str, datetime] | None = None,
+) -> int:
+    """<name>@example.org on the list; newsletter granted at GIVEN (then `newsletter` if it is
+    another action, e.g. "object"; None: never answered), and one tracking (action, at)."""
+    contact = Contact(email=f"{name}@example.org", country=country, language=language,
+                      collected_at=collected_at, suppressed=suppressed)
+    session.add(contact)
+    session.flush()
+    session.add(Subscription(contact_id=contact.id, list_id=list_id, status=status))
+    events = []
+    if newsletter:
+        events.append(NewEvent(contact.id, "newsletter", "grant", GIVEN, "test", "form"))
+        if newsletter != "grant":
+            events.append(NewEvent(contact.id, "newsletter", newsletter, GIVEN, "test", "page"))
+    if tracking:
+        events.append(NewEvent(contact.id, "tracking", tracking[0], tracking[1], "test", "page"))
+    record(session, events)
+    return contact.id

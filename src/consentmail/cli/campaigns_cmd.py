@@ -81,7 +81,7 @@ def create(
         typer.echo(cid)
 
 
-def _progress_counts(s, campaign_id: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def progress_counts(s, campaign_id: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     with session(s) as sess:
         rows = status_counts(sess, campaign_id)
     total = sum(rows.values())
@@ -130,9 +130,9 @@ def send(
             f"none {summary.modes['none']}"
         )
     if wait:
-        _deliver_with_progress(s, campaign_id, quiet=as_json)
+        deliver_with_progress(s, campaign_id, quiet=as_json)
     if as_json:
-        done, total = _progress_counts(s, campaign_id)
+        done, total = progress_counts(s, campaign_id)
         print_json(
             {
                 "queued": summary.queued,
@@ -144,7 +144,7 @@ def send(
         )
 
 
-def _deliver_with_progress(s, campaign_id: int, quiet: bool) -> None:  # type: ignore[no-untyped-def]
+def deliver_with_progress(s, campaign_id: int, quiet: bool) -> None:  # type: ignore[no-untyped-def]
     async def run() -> None:
         task = asyncio.create_task(deliver(s, campaign_id))
         if quiet:
@@ -152,12 +152,12 @@ def _deliver_with_progress(s, campaign_id: int, quiet: bool) -> None:  # type: i
             return
         columns = (TextColumn("delivering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=console) as bar:
-            done, total = _progress_counts(s, campaign_id)
+            done, total = progress_counts(s, campaign_id)
             tid = bar.add_task("send", total=total, completed=done)
             shown = ""
             while not task.done():
                 await asyncio.sleep(0.3)
-                done, total = await asyncio.to_thread(_progress_counts, s, campaign_id)
+                done, total = await asyncio.to_thread(progress_counts, s, campaign_id)
                 bar.update(tid, completed=done, total=total)
                 note = await asyncio.to_thread(_retry_note, s, campaign_id)
                 if note and note != shown:
@@ -168,7 +168,7 @@ def _deliver_with_progress(s, campaign_id: int, quiet: bool) -> None:  # type: i
                     )
                 shown = note
             await task
-            done, total = _progress_counts(s, campaign_id)
+            done, total = progress_counts(s, campaign_id)
             bar.update(tid, completed=done, total=total)
 
     started = time.monotonic()

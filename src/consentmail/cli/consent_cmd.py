@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,19 @@ from typing import Any
 import typer
 from rich.markup import escape
 from rich.table import Table
+from sqlalchemy.orm import Session
 
+from consentmail.campaigns.permission_mail import (
+    PermissionMailError,
+    PermissionMailSummary,
+    Sender,
+    ask_again,
+    default_sender,
+    send_legacy_notice,
+)
+from consentmail.cli.campaigns_cmd import deliver_with_progress, progress_counts
 from consentmail.cli.common import console, fail, print_json, ready_settings, session
+from consentmail.config import Settings
 from consentmail.consent import verify_chain
 from consentmail.consent.expiry import ExpiryError, expire_due, expiry_days, set_expiry_days
 from consentmail.consent.explain import ExplainError, explain
@@ -33,7 +45,10 @@ from consentmail.consent.overrides import (
 from consentmail.consent.proof import UnknownContact, proof_for
 from consentmail.policy import PROFILES
 
-consent_app = typer.Typer(help="The consent ledger: verify, proof, expiry.", no_args_is_help=True)
+consent_app = typer.Typer(
+    help="The consent ledger: verify, proof, expiry; asking again (R10), legacy notices (R11).",
+    no_args_is_help=True,
+)
 notices_app = typer.Typer(help="Versioned notice texts per purpose and language.",
                           no_args_is_help=True)
 policy_app = typer.Typer(help="Policy profiles: explain a decision, workspace overrides.",
@@ -163,6 +178,115 @@ def consent_expiry(
         console.print("no expiry: consents last until withdrawn")
     for name, n in sorted(limits.items()):
         console.print(f"{name}: {n} days")
+
+
+@consent_app.command(
+    "ask",
+    help="Ask a list's contacts again for tracking or profiling consent (R10).\n\n"
+    "One email per contact who receives the list's mail and may be asked now: never within six "
+    "months of a refusal or of an unanswered request. The email measures nothing and links the "
+    "recipient's preference page; silence is no.",
+)
+def consent_ask(
+    list_name: str = typer.Option(..., "--list", help="The list whose contacts are asked."),
+    purpose: str = typer.Option(..., "--purpose", help="tracking | profiling"),
+    from_addr: str | None = typer.Option(
+        None, "--from", help="Sender address (default: the From of the list's latest campaign)."
+    ),
+    from_name: str = typer.Option("", "--from-name"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count only; queue and record nothing."),
+    wait: bool = typer.Option(False, "--wait", help="Deliver now and wait until done."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    _permission_mail(
+        lambda sess, s, sender: ask_again(
+            sess, list_name, purpose, sender=sender, public_url=s.public_url,
+            default_jurisdiction=s.default_jurisdiction, dry_run=dry_run,
+        ),
+        list_name, from_addr, from_name, wait, as_json,
+    )
+
+
+@consent_app.command(
+    "legacy-notice",
+    help="Tell a list's fr-cnil-2026 legacy contacts about tracking, with a way to object (R11)."
+    "\n\nOnce per contact collected before the profile's date with no tracking answer on "
+    "record. The email measures nothing and links the one-click objection; its date starts the "
+    "objection period after which non-objectors may be measured.",
+)
+def consent_legacy_notice(
+    list_name: str = typer.Option(..., "--list", help="The list whose legacy contacts are told."),
+    from_addr: str | None = typer.Option(
+        None, "--from", help="Sender address (default: the From of the list's latest campaign)."
+    ),
+    from_name: str = typer.Option("", "--from-name"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count only; queue and record nothing."),
+    wait: bool = typer.Option(False, "--wait", help="Deliver now and wait until done."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    _permission_mail(
+        lambda sess, s, sender: send_legacy_notice(
+            sess, list_name, sender=sender, public_url=s.public_url,
+            default_jurisdiction=s.default_jurisdiction, dry_run=dry_run,
+        ),
+        list_name, from_addr, from_name, wait, as_json,
+    )
+
+
+_SKIPPED = {
+    "suppressed": "suppressed (bounced)",
+    "unsubscribed": "unsubscribed from the list",
+    "no_newsletter": "without newsletter consent",
+    "granted": "already granted",
+    "too_soon": "asked or refused less than six months ago",
+    "not_legacy": "not a legacy contact of a profile with an objection window",
+    "answered": "tracking answer on record",
+    "already_informed": "already informed",
+}
+
+
+def _permission_mail(
+    mailing: Callable[[Session, Settings, Sender], PermissionMailSummary],
+    list_name: str, from_addr: str | None, from_name: str, wait: bool, as_json: bool,
+) -> None:
+    """Queue in one transaction (messages with their records), then optionally deliver."""
+    s = ready_settings()
+    try:
+        with session(s) as sess:  # messages and their records are committed together
+            sender = Sender(from_addr, from_name) if from_addr else default_sender(sess, list_name)
+            if sender is None:
+                fail(f"list {list_name!r} has no campaign to take the sender from: give --from")
+            summary = mailing(sess, s, sender)
+    except PermissionMailError as exc:
+        fail(escape(str(exc)))
+    data = summary.as_dict()
+    if not as_json:
+        _print_summary(summary)
+    if wait:
+        for campaign_id in summary.campaign_ids:
+            deliver_with_progress(s, campaign_id, quiet=as_json)
+    data["delivered"] = sum(progress_counts(s, c)[0] for c in summary.campaign_ids) if wait else 0
+    if as_json:
+        print_json(data)
+
+
+def _print_summary(summary: PermissionMailSummary) -> None:
+    what = ("legacy tracking notice" if summary.kind == "legacy-notice"
+            else f"{summary.purpose} permission request")
+    verb = "would queue" if summary.dry_run else "queued"
+    console.print(f"{what}, list {escape(summary.list_name)}: {verb} [bold]{summary.queued}[/]",
+                  highlight=False)
+    if summary.skipped:
+        table = Table(title="Not sent")
+        table.add_column("reason")
+        table.add_column("contacts", justify="right")
+        for reason, count in sorted(summary.skipped.items()):
+            table.add_row(_SKIPPED.get(reason, reason), str(count))
+        console.print(table)
+    if summary.campaign_ids and not summary.dry_run:
+        ids = ", ".join(str(i) for i in summary.campaign_ids)
+        console.print(f"campaigns {ids}: delivered by the worker (`consentmail serve` or "
+                      "`consentmail worker`), or now with --wait", highlight=False)
 
 
 # --- notices ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -41,7 +42,14 @@ from consentmail.db.models import (
 )
 from consentmail.delivery import Outgoing, SendResult, transport_from_url
 from consentmail.policy.types import Mode
-from consentmail.render import Envelope, Recipient, Tracking, compile_campaign, render_message
+from consentmail.render import (
+    CompiledCampaign,
+    Envelope,
+    Recipient,
+    Tracking,
+    compile_campaign,
+    render_message,
+)
 
 CONFIRM_WITHIN = timedelta(days=7)
 RESEND_AFTER = timedelta(minutes=10)  # one confirmation per contact and list: no mail bombing
@@ -212,6 +220,7 @@ class Submitted:
     first_name: str
     list_name: str
     send: bool  # False: a confirmation for this list went out moments ago (no mail bombing)
+    language: str = "en"  # the language chosen on the form: the confirmation email's
 
 
 def submit_signup(
@@ -266,7 +275,13 @@ def submit_signup(
     session.add(pending)
     session.commit()
     return Submitted(
-        pending.token, pending.id, contact.email, contact.first_name, lst.name, recent is None
+        pending.token,
+        pending.id,
+        contact.email,
+        contact.first_name,
+        lst.name,
+        recent is None,
+        pending.language,
     )
 
 
@@ -562,24 +577,38 @@ def record_external_consent(
 
 # --- the confirmation email ------------------------------------------------------------------
 
-_SUBJECT = "Please confirm your subscription to {{ contact.list_name }}"
+
+@dataclass(frozen=True, slots=True)
+class ConfirmationWords:
+    """What the confirmation email says, in the person's language with the names filled in.
+    The web layer writes them (web/i18n.py); they enter the message as data, so the HTML part
+    escapes them like any merge field."""
+
+    language: str
+    subject: str
+    greeting: str
+    intro: str  # who asked for what, and that nothing is recorded before confirming
+    link: str  # the text of the confirmation link
+    ignore: str  # not you? ignore it: the request lapses (CONFIRM_WITHIN)
+    unmeasured: str  # the footer's reason: no pixel, no tracked link
+
+
+_SUBJECT = "{{ data.subject }}"
 _HTML = """<!doctype html>
-<html><body>
-<p>Hello{% if contact.first_name %} {{ contact.first_name }}{% endif %},</p>
-<p>Someone, hopefully you, asked to subscribe this address to
-&ldquo;{{ contact.list_name }}&rdquo;. Nothing is recorded until you confirm.</p>
-<p><a href="{{ contact.confirm_url }}">Review and confirm my choices</a></p>
-<p>If it was not you, ignore this email: the request lapses in 7 days.</p>
+<html lang="{{ data.language }}"><body>
+<p>{{ data.greeting }}</p>
+<p>{{ data.intro }}</p>
+<p><a href="{{ contact.confirm_url }}">{{ data.link }}</a></p>
+<p>{{ data.ignore }}</p>
 </body></html>
 """
-_TEXT = """Hello{% if contact.first_name %} {{ contact.first_name }}{% endif %},
+_TEXT = """{{ data.greeting }}
 
-Someone, hopefully you, asked to subscribe this address to "{{ contact.list_name }}".
-Nothing is recorded until you confirm.
+{{ data.intro }}
 
-Review and confirm your choices: {{ contact.confirm_url }}
+{{ data.link }}: {{ contact.confirm_url }}
 
-If it was not you, ignore this email: the request lapses in 7 days.
+{{ data.ignore }}
 """
 SENDER_SETTING = "capture_from_addr"  # the From of confirmation emails; default no-reply@host
 
@@ -593,24 +622,27 @@ def sender_address(session: Session, public_url: str) -> str:
     return configured or f"no-reply@{urlsplit(public_url).hostname or 'localhost'}"
 
 
+@cache
+def _confirmation_template() -> CompiledCampaign:
+    return compile_campaign(_HTML, subject=_SUBJECT, text=_TEXT, name="confirm-signup")
+
+
 def confirmation_message(
-    submitted: Submitted, *, public_url: str, sender: str, now: datetime | None = None
+    submitted: Submitted,
+    words: ConfirmationWords,
+    *,
+    public_url: str,
+    sender: str,
+    now: datetime | None = None,
 ) -> Outgoing:
-    """The double opt-in email. It carries no pixel and no tracked link (R10: only the consent
-    link could be, and we track nothing) and no List-Unsubscribe: there is no list yet (U5)."""
+    """The double opt-in email, in `words`. It carries no pixel and no tracked link (R10: only
+    the consent link could be, and we track nothing) and no List-Unsubscribe: there is no list
+    yet (U5)."""
     url = confirm_url(public_url, submitted.token)
-    compiled = compile_campaign(_HTML, subject=_SUBJECT, text=_TEXT, name="confirm-signup")
     host = urlsplit(public_url).hostname or "consentmail.invalid"
     rendered = render_message(
-        compiled,
-        Recipient(
-            submitted.email,
-            {
-                "first_name": submitted.first_name,
-                "list_name": submitted.list_name,
-                "confirm_url": url,
-            },
-        ),
+        _confirmation_template(),
+        Recipient(submitted.email, {"confirm_url": url}, dataclasses.asdict(words)),
         Tracking(
             open_mode=Mode.NONE,
             click_mode=Mode.NONE,
@@ -619,9 +651,9 @@ def confirmation_message(
             # The footer's controls: the confirmation page (where the request can be
             # cancelled) and the transparency page. Neither is tracked (law 8).
             unsubscribe_url=url,
-            preferences_url=f"{public_url}/privacy",
+            preferences_url=f"{public_url}/privacy?lang={words.language}",
             stop_tracking_url=None,
-            footer_reason="This email is not measured: no pixel, no tracked links.",
+            footer_reason=words.unmeasured,
         ),
         Envelope(
             from_addr=sender,

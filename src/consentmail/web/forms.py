@@ -6,8 +6,12 @@ GET  /confirm/{token}    shows what will be confirmed, with a button; changes no
 POST /confirm/{token}    confirms (or cancels): subscription and one grant per ticked purpose
 
 No cookies: the form's CSRF field is an HMAC of the list and the hour (valid up to 2 hours); the
-confirmation's is an HMAC of its token. Notices and purpose labels follow `?lang=` (else the
-browser's language); the rest of the page is in English for now.
+confirmation's is an HMAC of its token.
+
+Every word is in it, en, fr, de or es (web/i18n.py). The form and its answers follow `?lang=`
+(else the browser's language); the confirmation email is in the language chosen on the form,
+kept with the signup, and so is the confirmation page unless `?lang=` says otherwise. capture's
+errors are English, for the API; the form shows its own words for each field.
 """
 
 from __future__ import annotations
@@ -21,7 +25,14 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from consentmail.consent import capture
-from consentmail.consent.capture import CaptureError, Signup, SignupStatus, SignupView, Submitted
+from consentmail.consent.capture import (
+    CaptureError,
+    ConfirmationWords,
+    Signup,
+    SignupStatus,
+    SignupView,
+    Submitted,
+)
 from consentmail.consent.ledger import PURPOSES
 from consentmail.db import session_factory
 from consentmail.db.models import ContactList
@@ -33,24 +44,21 @@ from consentmail.web.recipient import language, page, render
 
 router = APIRouter()
 
-_GONE = {
-    SignupStatus.UNKNOWN: (404, "Link not recognised", "This confirmation link is not valid."),
-    SignupStatus.EXPIRED: (
-        410,
-        "Link expired",
-        "This confirmation link is older than 7 days, so nothing was recorded. "
-        "Please fill in the form again.",
-    ),
-    SignupStatus.USED: (
-        410,
-        "Already confirmed",
-        "This link was already used: your subscription is confirmed.",
-    ),
+DAYS = capture.CONFIRM_WITHIN.days  # how long a confirmation link stays valid
+
+_GONE = {  # status, title key, text key
+    SignupStatus.UNKNOWN: (404, "notfound.title", "confirm.unknown_text"),
+    SignupStatus.EXPIRED: (410, "confirm.expired_title", "confirm.expired_text"),
+    SignupStatus.USED: (410, "confirm.used_title", "confirm.used_text"),
 }
 
 
-def _message(request: Request, status: int, title: str, text: str) -> HTMLResponse:
-    return render(request, "message.html", language(request), status, title=title, text=text)
+def _message(
+    request: Request, lang: str, status: int, title_key: str, text_key: str
+) -> HTMLResponse:
+    t = i18n.Translator(lang)
+    title, text = t(title_key), t(text_key, days=DAYS)
+    return render(request, "message.html", lang, status, title=title, text=text)
 
 
 def _privacy(lang: str) -> str:
@@ -101,7 +109,7 @@ def _form(
         "subscribe.html",
         lang,
         status,
-        title=f"Subscribe to {lst.name}",
+        title=i18n.text(lang, "form.title", list=lst.name),
         list_name=lst.name,
         purposes=purposes,
         language_names=i18n.LANGUAGE_NAMES,
@@ -114,34 +122,68 @@ def _form(
     )
 
 
-def _no_list(request: Request) -> HTMLResponse:
-    return _message(
-        request, 404, "Form not found", "There is no subscription form at this address."
+def _no_list(request: Request, lang: str) -> HTMLResponse:
+    return _message(request, lang, 404, "form.not_found_title", "form.not_found_text")
+
+
+def _field_error(lang: str, exc: CaptureError, typed_email: str) -> dict[str, str]:
+    """The form's own words for what capture refused (its English message is for the API),
+    keyed by the field the page shows it at; "form" is above the form."""
+    t = i18n.Translator(lang)
+    match exc.field:
+        case "email" if typed_email.strip():
+            text = t("form.error.email")
+        case "email":
+            text = t("form.error.email_missing")
+        case "first_name":
+            text = t("form.error.first_name")
+        case "language":
+            text = t("form.error.language")
+        case "newsletter":
+            text = t("form.error.newsletter", newsletter=t("purpose.newsletter"))
+        case field if field.startswith("notice_"):
+            text = t("form.error.notice")
+        case _:  # e.g. a purpose the form does not offer: the request was not made by it
+            return {"form": t("form.error.other")}
+    return {exc.field: text}
+
+
+def _mail_words(submitted: Submitted) -> ConfirmationWords:
+    """The confirmation email's words, in the language the person chose on the form."""
+    t = i18n.Translator(submitted.language)
+    name, list_name = submitted.first_name, submitted.list_name
+    return ConfirmationWords(
+        language=t.lang,
+        subject=t("mail.confirm.subject", list=list_name),
+        greeting=t("mail.confirm.hello_name", name=name) if name else t("mail.confirm.hello"),
+        intro=t("mail.confirm.intro", list=list_name),
+        link=t("mail.confirm.link"),
+        ignore=t("mail.confirm.ignore", days=DAYS),
+        unmeasured=t("mail.confirm.unmeasured"),
     )
 
 
 @page(router, "/subscribe/{slug}", response_class=HTMLResponse)
 def subscribe_page(slug: str, request: Request, session: Session = Depends(db)) -> HTMLResponse:
+    lang = language(request)
     lst = capture.find_list(session, slug)
     if lst is None:
-        return _no_list(request)
-    return _form(request, session, lst, slug, language(request))
+        return _no_list(request, lang)
+    return _form(request, session, lst, slug, lang)
 
 
 @router.post("/subscribe/{slug}", response_class=HTMLResponse)
 async def subscribe_post(slug: str, request: Request) -> HTMLResponse:
     form = await request.form()
     settings = settings_of(request)
-    if not _form_csrf_ok(settings.secret_key, slug, str(form.get("csrf") or "")):
-        return _message(
-            request, 403, "Form expired", "Please open the subscription form again and resend it."
-        )
-    ticked = [str(v) for v in form.getlist("purpose")]
     lang = language(request)
+    if not _form_csrf_ok(settings.secret_key, slug, str(form.get("csrf") or "")):
+        return _message(request, lang, 403, "expired.title", "expired.subscribe")
+    ticked = [str(v) for v in form.getlist("purpose")]
     signup = Signup(
         email=str(form.get("email") or ""),
         first_name=str(form.get("first_name") or ""),
-        language=str(form.get("language") or "en"),
+        language=str(form.get("language") or lang),
         purposes=ticked,
         notices_shown={
             p: (str(form.get(f"notice_lang_{p}") or ""), str(form.get(f"notice_{p}") or ""))
@@ -154,14 +196,14 @@ async def subscribe_post(slug: str, request: Request) -> HTMLResponse:
         with session_factory(settings.database_url)() as session:
             lst = capture.find_list(session, slug)
             if lst is None:
-                return _no_list(request)
+                return _no_list(request, lang)
             try:
                 submitted = capture.submit_signup(session, lst, signup)
             except CaptureError as exc:
                 session.rollback()
                 values: dict[str, object] = {"email": signup.email, "purposes": ticked}
                 values |= {"first_name": signup.first_name, "language": signup.language}
-                errors = {exc.field: exc.message}
+                errors = _field_error(lang, exc, signup.email)
                 return _form(
                     request, session, lst, slug, lang, status=422, errors=errors, values=values
                 )
@@ -169,7 +211,7 @@ async def subscribe_post(slug: str, request: Request) -> HTMLResponse:
                 return submitted, None
             sender = capture.sender_address(session, settings.public_url)
             return submitted, capture.confirmation_message(
-                submitted, public_url=settings.public_url, sender=sender
+                submitted, _mail_words(submitted), public_url=settings.public_url, sender=sender
             )
 
     outcome = await run_in_threadpool(submit)
@@ -183,23 +225,17 @@ async def subscribe_post(slug: str, request: Request) -> HTMLResponse:
                 capture.discard_signup(session, submitted.pending_id)
 
         await run_in_threadpool(forget)
-        return _message(
-            request,
-            502,
-            "Email not sent",
-            "We could not send the confirmation email just now. Please try again later.",
-        )
-    return render(
-        request, "confirm.html", language(request), title="Check your inbox", state="sent"
-    )
+        return _message(request, lang, 502, "form.not_sent_title", "form.not_sent_text")
+    title = i18n.text(lang, "confirm.sent_title")
+    return render(request, "confirm.html", lang, title=title, state="sent", days=DAYS)
 
 
 # --- double opt-in -----------------------------------------------------------------------------
 
 
 def _gone(request: Request, view: SignupView) -> HTMLResponse:
-    status, title, text = _GONE[view.status]
-    return _message(request, status, title, text)
+    status, title_key, text_key = _GONE[view.status]
+    return _message(request, language(request, view.language), status, title_key, text_key)
 
 
 @page(router, "/confirm/{token}", response_class=HTMLResponse)
@@ -212,14 +248,14 @@ def confirm_page(token: str, request: Request, session: Session = Depends(db)) -
         request,
         "confirm.html",
         lang,
-        title="Confirm your subscription",
+        title=i18n.text(lang, "confirm.open_title"),
         state="open",
         email=view.email,
         list_name=view.list_name,
         purposes=_labels(view.purposes, lang),
         privacy_url=_privacy(lang),
         footer_privacy_url=_privacy(lang),
-        action=f"/confirm/{token}",
+        action=f"/confirm/{token}?lang={lang}",  # the answer speaks the page's language
         csrf=csrf_token(settings_of(request).secret_key, token, "confirm"),
     )
 
@@ -229,9 +265,7 @@ async def confirm_post(token: str, request: Request) -> HTMLResponse:
     form = await request.form()
     settings = settings_of(request)
     if not csrf_ok(settings.secret_key, token, "confirm", str(form.get("csrf") or "")):
-        return _message(
-            request, 403, "Form expired", "Please open the link in the email again and confirm."
-        )
+        return _message(request, language(request), 403, "expired.title", "expired.confirm")
     cancel = form.get("action") == "cancel"
     ip = request.client.host if request.client else ""
 
@@ -250,7 +284,7 @@ async def confirm_post(token: str, request: Request) -> HTMLResponse:
         request,
         "confirm.html",
         lang,
-        title="Subscription confirmed" if confirmed else "Request cancelled",
+        title=i18n.text(lang, "confirm.done_title" if confirmed else "confirm.cancelled_title"),
         state=view.status.value,
         email=view.email,
         list_name=view.list_name,

@@ -1,4 +1,5 @@
-"""Every string the recipient pages show, in it, en, fr, de and es, and the choice of language.
+"""Every string the recipient pages, the hosted form, its confirmation page and its confirmation
+email show, in it, en, fr, de and es, and the choice of language.
 
 Italian and Spanish address the reader with "tu", French and German with "vous"/"Sie", as the
 built-in consent notices do. Placeholders ({email}, {list}, ...) are the same in every language
@@ -1099,6 +1100,386 @@ _T: dict[str, dict[str, str]] = {
         "de": "Streng (nur mit Einwilligung)",
         "es": "Estrictas (solo consentimiento)",
     },
+    # -- hosted subscription form (/subscribe) -----------------------------------------------------
+    "form.title": {
+        "en": "Subscribe to “{list}”",
+        "it": "Iscriviti a “{list}”",
+        "fr": "S'abonner à « {list} »",
+        "de": "„{list}“ abonnieren",
+        "es": "Suscribirse a «{list}»",
+    },
+    "form.unavailable": {
+        "en": "This form is not available yet: the information notices have not been published.",
+        "it": "Questo modulo non è ancora disponibile: le informative non sono state pubblicate.",
+        "fr": "Ce formulaire n'est pas encore disponible : les mentions d'information n'ont pas "
+        "été publiées.",
+        "de": "Dieses Formular ist noch nicht verfügbar: Die Hinweise zur Datenverarbeitung "
+        "wurden noch nicht veröffentlicht.",
+        "es": "Este formulario aún no está disponible: los avisos informativos no se han "
+        "publicado.",
+    },
+    "form.first_name": {
+        "en": "First name (optional)",
+        "it": "Nome (facoltativo)",
+        "fr": "Prénom (facultatif)",
+        "de": "Vorname (optional)",
+        "es": "Nombre (opcional)",
+    },
+    "form.language": {
+        "en": "Language of our emails",
+        "it": "Lingua delle nostre email",
+        "fr": "Langue de nos e-mails",
+        "de": "Sprache unserer E-Mails",
+        "es": "Idioma de nuestros correos",
+    },
+    "form.choices": {
+        "en": "Your choices: each is separate and optional, and none is ticked for you",
+        "it": "Le tue scelte: ognuna è separata e facoltativa, e nessuna è selezionata al posto "
+        "tuo",
+        "fr": "Vos choix : chacun est distinct et facultatif, et aucune case n'est cochée à "
+        "votre place",
+        "de": "Ihre Auswahl: Jede Einwilligung ist getrennt und freiwillig, und nichts ist für "
+        "Sie vorab angekreuzt",
+        "es": "Tus elecciones: cada una es independiente y opcional, y ninguna viene marcada de "
+        "antemano",
+    },
+    "form.more": {
+        "en": "More about how we use your data",
+        "it": "Di più su come usiamo i tuoi dati",
+        "fr": "En savoir plus sur l'utilisation de vos données",
+        "de": "Mehr dazu, wie wir Ihre Daten verwenden",
+        "es": "Más sobre cómo usamos tus datos",
+    },
+    "form.full_notice": {
+        "en": "Full notice",
+        "it": "Informativa completa",
+        "fr": "Information complète",
+        "de": "Vollständiger Hinweis",
+        "es": "Aviso completo",
+    },
+    "form.submit": {
+        "en": "Subscribe",
+        "it": "Iscrivimi",
+        "fr": "M'abonner",
+        "de": "Abonnieren",
+        "es": "Suscribirme",
+    },
+    "form.after": {
+        "en": "We will email you a link to confirm. Nothing is recorded until you confirm it.",
+        "it": "Ti invieremo per email un link di conferma. Non viene registrato nulla finché non "
+        "confermi.",
+        "fr": "Nous vous enverrons par e-mail un lien de confirmation. Rien n'est enregistré "
+        "tant que vous n'avez pas confirmé.",
+        "de": "Wir senden Ihnen per E-Mail einen Link zur Bestätigung. Bis Sie bestätigen, wird "
+        "nichts gespeichert.",
+        "es": "Te enviaremos por correo un enlace para confirmar. No se registra nada hasta que "
+        "confirmes.",
+    },
+    "form.error.email_missing": {
+        "en": "Enter your email address.",
+        "it": "Inserisci il tuo indirizzo email.",
+        "fr": "Saisissez votre adresse e-mail.",
+        "de": "Bitte geben Sie Ihre E-Mail-Adresse ein.",
+        "es": "Escribe tu dirección de correo.",
+    },
+    "form.error.email": {
+        "en": "This email address is not valid: please check it for typos.",
+        "it": "Questo indirizzo email non è valido: controlla che non ci siano errori di "
+        "battitura.",
+        "fr": "Cette adresse e-mail n'est pas valide : vérifiez qu'elle ne contient pas de faute "
+        "de frappe.",
+        "de": "Diese E-Mail-Adresse ist ungültig: Bitte prüfen Sie sie auf Tippfehler.",
+        "es": "Esta dirección de correo no es válida: comprueba que no tenga erratas.",
+    },
+    "form.error.first_name": {
+        "en": "The first name can be at most 200 characters long.",
+        "it": "Il nome può contenere al massimo 200 caratteri.",
+        "fr": "Le prénom ne peut pas dépasser 200 caractères.",
+        "de": "Der Vorname darf höchstens 200 Zeichen lang sein.",
+        "es": "El nombre puede tener como máximo 200 caracteres.",
+    },
+    "form.error.language": {
+        "en": "Choose one of the languages in the list.",
+        "it": "Scegli una delle lingue dell'elenco.",
+        "fr": "Choisissez l'une des langues de la liste.",
+        "de": "Bitte wählen Sie eine der Sprachen aus der Liste.",
+        "es": "Elige uno de los idiomas de la lista.",
+    },
+    "form.error.newsletter": {
+        "en": "Tick “{newsletter}” to subscribe to this list.",
+        "it": "Seleziona “{newsletter}” per iscriverti a questa lista.",
+        "fr": "Cochez « {newsletter} » pour vous abonner à cette liste.",
+        "de": "Kreuzen Sie „{newsletter}“ an, um diese Liste zu abonnieren.",
+        "es": "Marca «{newsletter}» para suscribirte a esta lista.",
+    },
+    "form.error.notice": {
+        "en": "The information shown has changed: please read it again.",
+        "it": "Le informazioni mostrate sono cambiate: rileggile, per favore.",
+        "fr": "Les informations affichées ont changé : veuillez les relire.",
+        "de": "Die angezeigten Informationen haben sich geändert: Bitte lesen Sie sie erneut.",
+        "es": "La información mostrada ha cambiado: vuelve a leerla.",
+    },
+    "form.error.other": {
+        "en": "Something in the form could not be accepted: please check it and send it again.",
+        "it": "Qualcosa nel modulo non è stato accettato: controllalo e invialo di nuovo.",
+        "fr": "Un élément du formulaire n'a pas pu être accepté : veuillez le vérifier et le "
+        "renvoyer.",
+        "de": "Eine Angabe im Formular konnte nicht angenommen werden: Bitte prüfen Sie es und "
+        "senden Sie es erneut ab.",
+        "es": "Algo del formulario no se ha podido aceptar: revísalo y envíalo de nuevo.",
+    },
+    "form.not_found_title": {
+        "en": "Form not found",
+        "it": "Modulo non trovato",
+        "fr": "Formulaire introuvable",
+        "de": "Formular nicht gefunden",
+        "es": "Formulario no encontrado",
+    },
+    "form.not_found_text": {
+        "en": "There is no subscription form at this address.",
+        "it": "A questo indirizzo non c'è nessun modulo di iscrizione.",
+        "fr": "Il n'y a pas de formulaire d'abonnement à cette adresse.",
+        "de": "Unter dieser Adresse gibt es kein Anmeldeformular.",
+        "es": "No hay ningún formulario de suscripción en esta dirección.",
+    },
+    "form.not_sent_title": {
+        "en": "Email not sent",
+        "it": "Email non inviata",
+        "fr": "E-mail non envoyé",
+        "de": "E-Mail nicht gesendet",
+        "es": "Correo no enviado",
+    },
+    "form.not_sent_text": {
+        "en": "We could not send the confirmation email just now, so nothing was recorded. "
+        "Please try again later.",
+        "it": "Non siamo riusciti a inviare l'email di conferma in questo momento, quindi non è "
+        "stato registrato nulla. Riprova più tardi.",
+        "fr": "Nous n'avons pas pu envoyer l'e-mail de confirmation pour le moment : rien n'a "
+        "donc été enregistré. Veuillez réessayer plus tard.",
+        "de": "Wir konnten die Bestätigungs-E-Mail gerade nicht senden, daher wurde nichts "
+        "gespeichert. Bitte versuchen Sie es später erneut.",
+        "es": "No hemos podido enviar el correo de confirmación en este momento, así que no se "
+        "ha registrado nada. Inténtalo de nuevo más tarde.",
+    },
+    "expired.subscribe": {
+        "en": "Please open the subscription form again and send it again.",
+        "it": "Riapri il modulo di iscrizione e invialo di nuovo.",
+        "fr": "Veuillez rouvrir le formulaire d'abonnement et le renvoyer.",
+        "de": "Bitte öffnen Sie das Anmeldeformular erneut und senden Sie es noch einmal ab.",
+        "es": "Vuelve a abrir el formulario de suscripción y envíalo de nuevo.",
+    },
+    "expired.confirm": {
+        "en": "Please open the link in the email again and confirm.",
+        "it": "Riapri il link nell'email e conferma.",
+        "fr": "Veuillez rouvrir le lien de l'e-mail et confirmer.",
+        "de": "Bitte öffnen Sie den Link in der E-Mail erneut und bestätigen Sie.",
+        "es": "Vuelve a abrir el enlace del correo y confirma.",
+    },
+    # -- double opt-in (/confirm) ------------------------------------------------------------------
+    "confirm.sent_title": {
+        "en": "Check your inbox",
+        "it": "Controlla la tua casella di posta",
+        "fr": "Consultez votre boîte de réception",
+        "de": "Sehen Sie in Ihrem Posteingang nach",
+        "es": "Revisa tu bandeja de entrada",
+    },
+    "confirm.sent_text": {
+        "en": "We sent you an email with a link. Open it and confirm to complete your "
+        "subscription; nothing is recorded until then. The link is valid for {days} days.",
+        "it": "Ti abbiamo inviato un'email con un link. Aprilo e conferma per completare "
+        "l'iscrizione; fino ad allora non viene registrato nulla. Il link è valido per {days} "
+        "giorni.",
+        "fr": "Nous vous avons envoyé un e-mail contenant un lien. Ouvrez-le et confirmez pour "
+        "finaliser votre abonnement ; rien n'est enregistré d'ici là. Le lien est valable {days} "
+        "jours.",
+        "de": "Wir haben Ihnen eine E-Mail mit einem Link gesendet. Öffnen Sie ihn und "
+        "bestätigen Sie, um Ihr Abonnement abzuschließen; bis dahin wird nichts gespeichert. Der "
+        "Link ist {days} Tage gültig.",
+        "es": "Te hemos enviado un correo con un enlace. Ábrelo y confirma para completar tu "
+        "suscripción; hasta entonces no se registra nada. El enlace es válido durante {days} "
+        "días.",
+    },
+    "confirm.open_title": {
+        "en": "Confirm your subscription",
+        "it": "Conferma la tua iscrizione",
+        "fr": "Confirmez votre abonnement",
+        "de": "Bestätigen Sie Ihr Abonnement",
+        "es": "Confirma tu suscripción",
+    },
+    "confirm.open_text": {
+        "en": "You are about to subscribe {email} to “{list}” and agree to:",
+        "it": "Stai per iscrivere {email} a “{list}” e acconsentire a:",
+        "fr": "Vous êtes sur le point d'abonner {email} à « {list} » et d'accepter :",
+        "de": "Sie sind dabei, {email} für „{list}“ anzumelden und in Folgendes einzuwilligen:",
+        "es": "Estás a punto de suscribir {email} a «{list}» y aceptar:",
+    },
+    "confirm.button": {
+        "en": "Confirm",
+        "it": "Conferma",
+        "fr": "Confirmer",
+        "de": "Bestätigen",
+        "es": "Confirmar",
+    },
+    "confirm.cancel": {
+        "en": "It was not me: cancel",
+        "it": "Non ero io: annulla",
+        "fr": "Ce n'était pas moi : annuler",
+        "de": "Das war ich nicht: abbrechen",
+        "es": "No he sido yo: cancelar",
+    },
+    "confirm.change_later": {
+        "en": "You can change these choices or unsubscribe at any time from the links in every "
+        "email.",
+        "it": "Puoi modificare queste scelte o disiscriverti in qualsiasi momento dai link "
+        "presenti in ogni email.",
+        "fr": "Vous pouvez modifier ces choix ou vous désinscrire à tout moment grâce aux liens "
+        "présents dans chaque e-mail.",
+        "de": "Sie können diese Auswahl jederzeit über die Links in jeder E-Mail ändern oder "
+        "sich abmelden.",
+        "es": "Puedes cambiar estas elecciones o darte de baja en cualquier momento con los "
+        "enlaces de cada correo.",
+    },
+    "confirm.done_title": {
+        "en": "Subscription confirmed",
+        "it": "Iscrizione confermata",
+        "fr": "Abonnement confirmé",
+        "de": "Abonnement bestätigt",
+        "es": "Suscripción confirmada",
+    },
+    "confirm.done_text": {
+        "en": "{email} is subscribed to “{list}”. Your choices are recorded: {purposes}.",
+        "it": "L'indirizzo {email} è iscritto a “{list}”. Le tue scelte sono registrate: "
+        "{purposes}.",
+        "fr": "L'adresse {email} est abonnée à « {list} ». Vos choix sont enregistrés : "
+        "{purposes}.",
+        "de": "{email} ist für „{list}“ angemeldet. Ihre Auswahl ist gespeichert: {purposes}.",
+        "es": "La dirección {email} está suscrita a «{list}». Tus elecciones han quedado "
+        "registradas: {purposes}.",
+    },
+    "confirm.done_later": {
+        "en": "You can change them or unsubscribe at any time from the links in every email.",
+        "it": "Puoi modificarle o disiscriverti in qualsiasi momento dai link presenti in ogni "
+        "email.",
+        "fr": "Vous pouvez les modifier ou vous désinscrire à tout moment grâce aux liens "
+        "présents dans chaque e-mail.",
+        "de": "Sie können sie jederzeit über die Links in jeder E-Mail ändern oder sich abmelden.",
+        "es": "Puedes cambiarlas o darte de baja en cualquier momento con los enlaces de cada "
+        "correo.",
+    },
+    "confirm.cancelled_title": {
+        "en": "Request cancelled",
+        "it": "Richiesta annullata",
+        "fr": "Demande annulée",
+        "de": "Anfrage abgebrochen",
+        "es": "Solicitud cancelada",
+    },
+    "confirm.cancelled_text": {
+        "en": "Nothing was recorded for {email}, and we will not write again about this request.",
+        "it": "Non è stato registrato nulla per {email} e non ti scriveremo più riguardo a "
+        "questa richiesta.",
+        "fr": "Rien n'a été enregistré pour {email}, et nous ne vous écrirons plus au sujet de "
+        "cette demande.",
+        "de": "Für {email} wurde nichts gespeichert, und wir schreiben Ihnen zu dieser Anfrage "
+        "nicht mehr.",
+        "es": "No se ha registrado nada para {email} y no volveremos a escribirte sobre esta "
+        "solicitud.",
+    },
+    "confirm.unknown_text": {
+        "en": "This confirmation link is not valid.",
+        "it": "Questo link di conferma non è valido.",
+        "fr": "Ce lien de confirmation n'est pas valide.",
+        "de": "Dieser Bestätigungslink ist ungültig.",
+        "es": "Este enlace de confirmación no es válido.",
+    },
+    "confirm.expired_title": {
+        "en": "Link expired",
+        "it": "Link scaduto",
+        "fr": "Lien expiré",
+        "de": "Link abgelaufen",
+        "es": "Enlace caducado",
+    },
+    "confirm.expired_text": {
+        "en": "This confirmation link is older than {days} days, so nothing was recorded. Please "
+        "fill in the form again.",
+        "it": "Questo link di conferma ha più di {days} giorni, quindi non è stato registrato "
+        "nulla. Compila di nuovo il modulo.",
+        "fr": "Ce lien de confirmation date de plus de {days} jours : rien n'a donc été "
+        "enregistré. Veuillez remplir à nouveau le formulaire.",
+        "de": "Dieser Bestätigungslink ist älter als {days} Tage, daher wurde nichts "
+        "gespeichert. Bitte füllen Sie das Formular erneut aus.",
+        "es": "Este enlace de confirmación tiene más de {days} días, así que no se ha registrado "
+        "nada. Vuelve a rellenar el formulario.",
+    },
+    "confirm.used_title": {
+        "en": "Already confirmed",
+        "it": "Iscrizione già confermata",
+        "fr": "Abonnement déjà confirmé",
+        "de": "Bereits bestätigt",
+        "es": "Suscripción ya confirmada",
+    },
+    "confirm.used_text": {
+        "en": "This link was already used: your subscription is confirmed.",
+        "it": "Questo link è già stato usato: la tua iscrizione è confermata.",
+        "fr": "Ce lien a déjà été utilisé : votre abonnement est confirmé.",
+        "de": "Dieser Link wurde bereits verwendet: Ihr Abonnement ist bestätigt.",
+        "es": "Este enlace ya se ha usado: tu suscripción está confirmada.",
+    },
+    # -- the confirmation email --------------------------------------------------------------------
+    "mail.confirm.subject": {
+        "en": "Please confirm your subscription to {list}",
+        "it": "Conferma la tua iscrizione a {list}",
+        "fr": "Veuillez confirmer votre abonnement à {list}",
+        "de": "Bitte bestätigen Sie Ihre Anmeldung zu {list}",
+        "es": "Confirma tu suscripción a {list}",
+    },
+    "mail.confirm.hello": {
+        "en": "Hello,",
+        "it": "Ciao,",
+        "fr": "Bonjour,",
+        "de": "Guten Tag,",
+        "es": "Hola:",
+    },
+    "mail.confirm.hello_name": {
+        "en": "Hello {name},",
+        "it": "Ciao {name},",
+        "fr": "Bonjour {name},",
+        "de": "Guten Tag {name},",
+        "es": "Hola, {name}:",
+    },
+    "mail.confirm.intro": {
+        "en": "Someone, hopefully you, asked to subscribe this address to “{list}”. Nothing is "
+        "recorded until you confirm.",
+        "it": "Qualcuno, speriamo tu, ha chiesto di iscrivere questo indirizzo a “{list}”. Non "
+        "viene registrato nulla finché non confermi.",
+        "fr": "Quelqu'un, vous-même nous l'espérons, a demandé à abonner cette adresse à « "
+        "{list} ». Rien n'est enregistré tant que vous n'avez pas confirmé.",
+        "de": "Jemand, hoffentlich Sie selbst, hat darum gebeten, diese Adresse für „{list}“ "
+        "anzumelden. Bis Sie bestätigen, wird nichts gespeichert.",
+        "es": "Alguien, esperamos que tú, ha pedido suscribir esta dirección a «{list}». No se "
+        "registra nada hasta que confirmes.",
+    },
+    "mail.confirm.link": {
+        "en": "Review and confirm your choices",
+        "it": "Rivedi e conferma le tue scelte",
+        "fr": "Vérifier et confirmer vos choix",
+        "de": "Ihre Auswahl prüfen und bestätigen",
+        "es": "Revisa y confirma tus elecciones",
+    },
+    "mail.confirm.ignore": {
+        "en": "If it was not you, ignore this email: the request lapses in {days} days.",
+        "it": "Se la richiesta non è partita da te, ignora questa email: scadrà tra {days} giorni.",
+        "fr": "Si ce n'était pas vous, ignorez cet e-mail : la demande expirera dans {days} jours.",
+        "de": "Falls Sie das nicht waren, ignorieren Sie diese E-Mail: Die Anfrage verfällt nach "
+        "{days} Tagen.",
+        "es": "Si no has sido tú, ignora este correo: la solicitud caducará en {days} días.",
+    },
+    "mail.confirm.unmeasured": {
+        "en": "This email is not measured: no pixel, no tracked links.",
+        "it": "Questa email non viene misurata: nessun pixel, nessun link tracciato.",
+        "fr": "Cet e-mail n'est pas mesuré : aucun pixel, aucun lien suivi.",
+        "de": "Diese E-Mail wird nicht gemessen: kein Pixel, keine verfolgten Links.",
+        "es": "Este correo no se mide: ni píxel ni enlaces con seguimiento.",
+    },
 }
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -1106,6 +1487,11 @@ _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 def all_keys() -> list[str]:
     return list(_T)
+
+
+def languages_of(key: str) -> frozenset[str]:
+    """The languages `key` is written in (`text` falls back to English for the others)."""
+    return frozenset(_T[key])
 
 
 def placeholders(text: str) -> set[str]:
