@@ -5,7 +5,7 @@ contacts on one list with a varied consent mix written straight into the derived
 ledger would leave them: six countries (four profiles and the strict default), newsletter granted,
 withdrawn, objected or never answered, tracking granted for 40%, profiling for some, 3%
 unsubscribed, 1% suppressed, and a legacy tracking notice for one in five. Then the real
-queue_campaign (preflight, two passes, one decision and one outbox row per sendable recipient)
+queue_campaign (preflight, one pass, one decision and one outbox row per sendable recipient)
 runs in one transaction and is committed.
 
 Baseline, same run and database: one INSERT ... SELECT that writes the same number of outbox rows
