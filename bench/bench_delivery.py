@@ -4,7 +4,8 @@ The sink is aiosmtpd in its own process (answering 250 at once). The baseline op
 --connections aiosmtplib connections and sends the N messages over them, nothing else. The
 worker path does everything a real send does: claim from the outbox (SQLite in a temporary
 folder, or a fresh schema in PostgreSQL with --pg), build (a lookup: messages are pre-built),
-send over a pool of --connections, and mark each message sent in the database.
+send over a pool of --connections, journal each acceptance, and mark each message sent in the
+database.
 Ratio = worker messages/s over baseline messages/s (target >= 0.8). Each figure is the best of
 --repeat rounds, baseline and worker alternating: the machine may be shared.
 Run: .venv/bin/python bench/bench_delivery.py [--n 5000] [--connections 8] [--repeat 3] [--pg URL]
@@ -95,10 +96,12 @@ async def worker_path(
         return [by_id[i] for i in ids]
 
     transport = SmtpTransport.from_url(f"smtp://127.0.0.1:{port}?starttls=0", connections)
-    worker = Worker(url, transport, builder, concurrency=connections, batch=200, idle_sleep=0.01)
-    start = time.perf_counter()
-    stats = await worker.run(campaign_id=campaign_id, until_idle=True)
-    elapsed = time.perf_counter() - start
+    with tempfile.TemporaryDirectory() as journal:  # as in production: make_worker journals
+        worker = Worker(url, transport, builder, concurrency=connections, batch=200,
+                        idle_sleep=0.01, journal_dir=Path(journal))
+        start = time.perf_counter()
+        stats = await worker.run(campaign_id=campaign_id, until_idle=True)
+        elapsed = time.perf_counter() - start
     await transport.aclose()
     assert stats.sent == len(by_id), stats
     return elapsed

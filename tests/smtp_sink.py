@@ -7,6 +7,7 @@
 Hooks shape the replies: `on_rcpt(address)` and `on_data(received)` return an SMTP reply line
 ("451 4.3.0 try later", "550 5.1.1 no such user") to refuse, or None to accept. `delay` slows
 every DATA reply (a message is recorded, as a real server commits it, just before its 250).
+`pause()` holds every DATA reply, before recording, until `resume()`.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ class _Handler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if self.sink.delay:
             await asyncio.sleep(self.sink.delay)
+        while not self.sink._accepting.is_set():
+            await asyncio.sleep(0.005)
         login = session.auth_data.decode() if isinstance(session.auth_data, bytes) else None
         received = Received(
             mail_from=envelope.mail_from or "",
@@ -112,6 +115,8 @@ class SmtpSink:
         self.on_rcpt = on_rcpt
         self.on_data = on_data
         self._lock = threading.Lock()
+        self._accepting = threading.Event()
+        self._accepting.set()
         self._received: list[Received] = []
         self._auth = auth
         kwargs: dict[str, Any] = {
@@ -175,6 +180,13 @@ class SmtpSink:
                 return True
             time.sleep(0.005)
         return False
+
+    def pause(self) -> None:
+        """Accept nothing more for now: messages being sent wait, unrecorded, for resume()."""
+        self._accepting.clear()
+
+    def resume(self) -> None:
+        self._accepting.set()
 
     def drop_connections(self) -> None:
         """Close every client connection from the server side (an idle timeout, a restart)."""

@@ -23,6 +23,8 @@ async def main(args: argparse.Namespace) -> None:
         concurrency=args.concurrency,
         stale_after=timedelta(seconds=args.stale_after),
         idle_sleep=0.05,
+        mark_interval=args.mark_interval,
+        journal_dir=args.journal,
     )
     print("ready", flush=True)  # imports done: tests may open the gate (see support.hold)
     try:
@@ -41,5 +43,7 @@ if __name__ == "__main__":
     parser.add_argument("--batch", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--stale-after", type=float, default=300.0)
+    parser.add_argument("--mark-interval", type=float, default=0.01)
+    parser.add_argument("--journal", type=Path, help="journal folder (default: none)")
     logging.basicConfig(level=logging.WARNING)
     asyncio.run(main(parser.parse_args()))

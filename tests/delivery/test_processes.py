@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -67,6 +68,49 @@ def test_sigkill_mid_campaign_then_restart_delivers_everything(
     assert statuses(sqlite_url, cid) == {"sent": n}
     with session_scope(sqlite_url) as s:
         assert s.scalar(select(Campaign.status).where(Campaign.id == cid)) == "sent"
+
+
+def test_sigkill_before_the_sent_marks_commit_then_restart_sends_nothing_twice(
+    sqlite_url: str, make_smtp_sink: MakeSink, tmp_path: Path
+) -> None:
+    """Everything the server accepted is in the journal: the successor replays it as sent."""
+    n, concurrency, batch = 120, 4, 20
+    sink = make_smtp_sink(delay=0.005)
+    cid, ids = seed(sqlite_url, n)
+    journal = str(tmp_path / "journal")
+    opts = ("--campaign", str(cid), "--concurrency", str(concurrency), "--batch", str(batch),
+            "--journal", journal)
+
+    # Marks wait an hour to share a commit: every acceptance is journaled and none committed,
+    # as in the milliseconds of a real group commit.
+    first = spawn(sqlite_url, sink.url, "doomed", *opts, "--mark-interval", "3600")
+    try:
+        assert sink.wait_for(n // 3, timeout=30), first.stderr.read() if first.stderr else ""
+        sink.pause()  # nothing more is accepted; let the worker read the replies it got
+        journal_lines = Path(journal, "doomed.journal")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _lines(journal_lines) != len(sink.received):
+            time.sleep(0.01)
+        assert _lines(journal_lines) == len(sink.received)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.communicate()
+    assert statuses(sqlite_url, cid).get("sent", 0) == 0  # no mark was committed
+    sink.resume()
+
+    finish(spawn(sqlite_url, sink.url, "successor", *opts, "--stale-after", "0"))
+
+    counts = Counter(sink.message_ids())
+    assert set(counts) == {message_id_for(i) for i in ids}
+    assert max(counts.values()) == 1  # nothing the server accepted was sent again
+    assert list(Path(journal).iterdir()) == []  # replayed, and the successor's own closed clean
+    assert statuses(sqlite_url, cid) == {"sent": n}
+    with session_scope(sqlite_url) as s:
+        assert s.scalar(select(Campaign.status).where(Campaign.id == cid)) == "sent"
+
+
+def _lines(path: Path) -> int:
+    return path.read_bytes().count(b"\n") if path.exists() else 0
 
 
 @pytest.mark.postgres

@@ -44,6 +44,8 @@ def make_worker(settings: Settings, worker_id: str | None = None) -> Worker:
         builder_for(settings),
         worker_id=worker_id,
         concurrency=settings.send_concurrency,
+        # Accepted messages survive a kill of this process until committed (delivery/journal.py).
+        journal_dir=settings.data_dir / "journal",
     )
 
 

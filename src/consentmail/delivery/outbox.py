@@ -124,6 +124,19 @@ def mark_sent_many(
         session.execute(_MARK_SENT, params)
 
 
+def mark_replayed(
+    session: Db, rows: Sequence[tuple[int, str, str]], now: datetime | None = None
+) -> int:
+    """A dead worker's journal: its accepted messages not marked yet become sent, wherever they
+    are now (still claimed, or already requeued). Returns how many were not marked."""
+    unsent: set[int] = set()
+    for start in range(0, len(rows), 500):
+        ids = [r[0] for r in rows[start : start + 500]]
+        unsent.update(session.scalars(select(_m.c.id).where(_m.c.id.in_(ids), _m.c.status != SENT)))
+    mark_sent_many(session, [r for r in rows if r[0] in unsent], now)
+    return len(unsent)
+
+
 def mark_retry(
     session: Db, message_id: int, reply: str, delay: timedelta, now: datetime | None = None
 ) -> None:

@@ -3,8 +3,10 @@
 The worker sees two interfaces: the outbox (rows) and a Transport (the wire). How a message is
 rendered belongs to the Builder the caller passes in. Database work runs in threads, off the
 event loop. What the server accepted is marked sent by a group commit within mark_interval of its
-reply, so a kill re-sends at most the messages in flight; claimed rows never sent go back to
-queued (at once on a clean stop, after stale_after when a worker died).
+reply; before that, with a journal folder, it is written to the worker's journal (journal.py),
+which the next worker replays, so a kill re-sends nothing the worker had read the server accept.
+Claimed rows never sent go back to queued (at once on a clean stop, after stale_after when a
+worker died).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Literal, TypeVar
 
 from sqlalchemy.exc import OperationalError
@@ -29,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from consentmail.db.engine import get_engine, session_scope
 from consentmail.db.models import utcnow
-from consentmail.delivery import outbox
+from consentmail.delivery import journal, outbox
 from consentmail.delivery.ratelimit import TokenBucket
 from consentmail.delivery.transport import Outgoing, SendResult, Transport
 
@@ -81,8 +84,9 @@ class Worker:
     rate: messages per second (token bucket), None for no limit. stale_after: how long another
     worker's claims may go without a heartbeat before they count as dead and are requeued.
     Transient failures are retried after retry_base * 2**(attempt-1) (at most retry_cap), and
-    fail after max_attempts. mark_interval: how long a reply may wait to share a commit; it bounds
-    the re-sends after a kill to concurrency + (messages/s * mark_interval).
+    fail after max_attempts. mark_interval: how long a reply may wait to share a commit.
+    journal_dir: where accepted messages are journaled until committed (shared by the workers of
+    one machine); without it a kill re-sends up to concurrency + messages/s * mark_interval.
     """
 
     def __init__(
@@ -101,6 +105,7 @@ class Worker:
         retry_cap: timedelta = timedelta(hours=1),
         idle_sleep: float = 1.0,
         mark_interval: float = 0.01,
+        journal_dir: Path | None = None,
     ) -> None:
         if batch < 1 or concurrency < 1:
             raise ValueError("batch and concurrency must be at least 1")
@@ -118,6 +123,7 @@ class Worker:
         self.retry_cap = retry_cap
         self.idle_sleep = idle_sleep
         self.mark_interval = mark_interval
+        self.journal_dir = journal_dir
 
     def __repr__(self) -> str:
         return f"Worker({self.worker_id!r}, transport={self.transport!r})"
@@ -166,7 +172,8 @@ class _Run:
         self.unsent: set[int] = set()  # claimed, not yet handed to the transport
         self.outcomes: list[_Outcome] = []  # waiting for the next group commit
         self.recorded = 0
-        self.applied = 0
+        self.applied = 0  # outcomes committed: all of them when applied == recorded
+        self.journal: journal.Journal | None = None
         self.wake = asyncio.Event()
         self.applied_cond = asyncio.Condition()
         self.closing = False
@@ -192,6 +199,8 @@ class _Run:
             self._salvage()
             self.db_pool.shutdown(wait=False)
             self.mark_pool.shutdown(wait=True)
+            if self.journal is not None:
+                self.journal.close(committed=self.applied == self.recorded)
         log.info("worker %s stopped: %s", self.w.worker_id, self.stats)
         return self.stats
 
@@ -234,13 +243,30 @@ class _Run:
                 await loop.run_in_executor(self.mark_pool, self._maintenance)
 
     def _on_start(self) -> None:
+        # Replay before requeueing (a replayed message is sent, not due), and before our own
+        # journal exists: a restart under the same id takes over its predecessor's file name.
+        self._replay()
         with self.engine.begin() as s:
             mine = outbox.requeue_worker(s, self.w.worker_id)
             stale = outbox.requeue_stale(s, self.w.stale_after, exclude_worker=self.w.worker_id)
         if mine or stale:
             log.info("requeued %d own and %d stale claims", mine, stale)
+        if self.w.journal_dir is not None:
+            self.journal = journal.Journal(self.w.journal_dir, self.w.worker_id)
+
+    def _replay(self) -> None:
+        """Dead workers' journals (on this machine) into sent marks."""
+        if self.w.journal_dir is None:
+            return
+
+        def mark(rows: list[journal.Accepted]) -> None:
+            with self.engine.begin() as s:
+                outbox.mark_replayed(s, rows)
+
+        journal.replay(self.w.journal_dir, mark)
 
     def _maintenance(self) -> None:
+        self._replay()
         with self.engine.begin() as s:
             outbox.heartbeat(s, self.w.worker_id)
             stale = outbox.requeue_stale(s, self.w.stale_after, exclude_worker=self.w.worker_id)
@@ -316,6 +342,10 @@ class _Run:
     # -- marking ------------------------------------------------------------------------------
 
     def _record(self, outcome: _Outcome) -> None:
+        # Called right after the transport's reply, with no await between: once read, an
+        # acceptance is in the journal before anything can interrupt.
+        if self.journal is not None and outcome.kind == "sent":
+            self.journal.record(outcome.message_id, outcome.reply, outcome.header)
         self.outcomes.append(outcome)
         self.recorded += 1
         self.wake.set()
@@ -336,6 +366,8 @@ class _Run:
                 self.stats.failed += counts["failed"]
                 self.stats.retried += counts["retried"]
                 self.applied += len(batch)
+                if self.journal is not None and not self.outcomes:
+                    self.journal.clear()  # every journaled acceptance is committed
                 if self.progress is not None:
                     self.progress(self.stats.done)
                 async with self.applied_cond:
@@ -414,6 +446,7 @@ class _Run:
             if self.outcomes:
                 batch, self.outcomes = self.outcomes, []
                 self._apply(batch)
+                self.applied += len(batch)
             if self.unsent:
                 ids, self.unsent = sorted(self.unsent), set()
                 self._release(ids)
