@@ -63,8 +63,6 @@ class _Handler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if self.sink.delay:
             await asyncio.sleep(self.sink.delay)
-        while not self.sink._accepting.is_set():
-            await asyncio.sleep(0.005)
         login = session.auth_data.decode() if isinstance(session.auth_data, bytes) else None
         received = Received(
             mail_from=envelope.mail_from or "",
@@ -76,9 +74,13 @@ class _Handler:
         reply = self.sink.on_data(received) if self.sink.on_data else None
         if reply:
             return reply
-        with self.sink._lock:
-            self.sink._received.append(received)
-            n = len(self.sink._received)
+        while True:  # checked and recorded under the lock: after pause() nothing is recorded
+            with self.sink._lock:
+                if self.sink._accepting:
+                    self.sink._received.append(received)
+                    n = len(self.sink._received)
+                    break
+            await asyncio.sleep(0.005)
         return f"250 2.0.0 queued as sink-{n}"
 
 
@@ -115,8 +117,7 @@ class SmtpSink:
         self.on_rcpt = on_rcpt
         self.on_data = on_data
         self._lock = threading.Lock()
-        self._accepting = threading.Event()
-        self._accepting.set()
+        self._accepting = True
         self._received: list[Received] = []
         self._auth = auth
         kwargs: dict[str, Any] = {
@@ -183,10 +184,12 @@ class SmtpSink:
 
     def pause(self) -> None:
         """Accept nothing more for now: messages being sent wait, unrecorded, for resume()."""
-        self._accepting.clear()
+        with self._lock:
+            self._accepting = False
 
     def resume(self) -> None:
-        self._accepting.set()
+        with self._lock:
+            self._accepting = True
 
     def drop_connections(self) -> None:
         """Close every client connection from the server side (an idle timeout, a restart)."""

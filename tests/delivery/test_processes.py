@@ -74,7 +74,9 @@ def test_sigkill_before_the_sent_marks_commit_then_restart_sends_nothing_twice(
     sqlite_url: str, make_smtp_sink: MakeSink, tmp_path: Path
 ) -> None:
     """Everything the server accepted is in the journal: the successor replays it as sent."""
-    n, concurrency, batch = 120, 4, 20
+    # More connections than messages accepted before the kill: the marker never has enough
+    # replies for an early commit, so it waits out the hour below.
+    n, concurrency, batch = 120, 50, 20
     sink = make_smtp_sink(delay=0.005)
     cid, ids = seed(sqlite_url, n)
     journal = str(tmp_path / "journal")
@@ -110,7 +112,8 @@ def test_sigkill_before_the_sent_marks_commit_then_restart_sends_nothing_twice(
 
 
 def _lines(path: Path) -> int:
-    return path.read_bytes().count(b"\n") if path.exists() else 0
+    """Acceptances in a journal (its first line is the header)."""
+    return max(0, path.read_bytes().count(b"\n") - 1) if path.exists() else 0
 
 
 @pytest.mark.postgres

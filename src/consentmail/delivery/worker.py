@@ -174,6 +174,7 @@ class _Run:
         self.recorded = 0
         self.applied = 0  # outcomes committed: all of them when applied == recorded
         self.journal: journal.Journal | None = None
+        self.database = journal.database_identity(worker.database_url)
         self.wake = asyncio.Event()
         self.applied_cond = asyncio.Condition()
         self.closing = False
@@ -252,10 +253,11 @@ class _Run:
         if mine or stale:
             log.info("requeued %d own and %d stale claims", mine, stale)
         if self.w.journal_dir is not None:
-            self.journal = journal.Journal(self.w.journal_dir, self.w.worker_id)
+            self.journal = journal.Journal(self.w.journal_dir, self.w.worker_id, self.database)
 
     def _replay(self) -> None:
-        """Dead workers' journals (on this machine) into sent marks."""
+        """Dead workers' journals (on this machine) into sent marks; their other claims are
+        requeued at once: a free journal lock proves the worker is gone, no need to wait."""
         if self.w.journal_dir is None:
             return
 
@@ -263,7 +265,12 @@ class _Run:
             with self.engine.begin() as s:
                 outbox.mark_replayed(s, rows)
 
-        journal.replay(self.w.journal_dir, mark)
+        dead = journal.replay(self.w.journal_dir, self.database, mark)
+        if dead:
+            with self.engine.begin() as s:
+                requeued = sum(outbox.requeue_worker(s, worker) for worker in dead)
+            if requeued:
+                log.info("requeued %d claims of dead workers %s", requeued, ", ".join(dead))
 
     def _maintenance(self) -> None:
         self._replay()
