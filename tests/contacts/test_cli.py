@@ -74,6 +74,49 @@ def test_format_errors_are_clean() -> None:
     assert code == 1 and "no email column" in out and "'Vorname'" in out
     code, out = run("import", "missing.csv", "--list", "main")
     assert code == 1 and "no such file" in out
+    code, out = run("import", str(CONTACT_FIXTURES), "--list", "main")
+    assert code == 1 and "is a directory, not a CSV file" in out
+
+
+def test_no_data_rows_creates_no_list(workspace: Path) -> None:
+    (workspace / "header.csv").write_text("email,newsletter_consent\n", encoding="utf-8")
+    (workspace / "empty.csv").write_text("", encoding="utf-8")
+    code, out = run("import", str(workspace / "header.csv"), "--list", "main")
+    assert code == 1 and "no data rows after the header line" in out
+    code, out = run("import", str(workspace / "empty.csv"), "--list", "main")
+    assert code == 1 and "empty file" in out
+    code, out = run("export", "--list", "main")
+    assert code == 1 and "no list named 'main'" in out
+
+
+def test_ignored_columns_and_no_consent_are_said_once() -> None:
+    mailchimp = str(CONTACT_FIXTURES / "mailchimp_subscribed.csv")
+    code, out = run("import", mailchimp, "--list", "main")
+    assert code == 0, out
+    flat = " ".join(out.split())
+    assert flat.count("Ignored columns (not read): MEMBER_RATING, LATITUDE, LONGITUDE,") == 1
+    assert "no consent column was found" in flat and "nothing was granted" in flat
+    code, out = run("import", mailchimp, "--list", "main", "--json")
+    data = json.loads(out)
+    assert data["ignored_columns"][:3] == ["MEMBER_RATING", "LATITUDE", "LONGITUDE"]
+    assert len(data["notes"]) == 1 and data["notes"][0].startswith("no consent column")
+
+
+def test_export_neutralises_formulas_and_import_restores_them(workspace: Path) -> None:
+    (workspace / "evil.csv").write_text(
+        'email,first_name,newsletter_consent\nann@example.com,"=HYPERLINK(""http://evil"",'
+        '""x"")",yes\n', encoding="utf-8",
+    )
+    run("import", str(workspace / "evil.csv"), "--list", "main")
+    code, out = run("export", "--list", "main")
+    assert out.splitlines()[1] == (
+        'ann@example.com,"\'=HYPERLINK(""http://evil"",""x"")",,,,subscribed,yes,no,no'
+    )
+    (workspace / "export.csv").write_text(out, encoding="utf-8")
+    code, out = run("import", str(workspace / "export.csv"), "--list", "main", "--json")
+    assert json.loads(out)["unchanged"] == 1
+    code, out = run("show", "ann@example.com", "--json")
+    assert json.loads(out)["first_name"] == '=HYPERLINK("http://evil","x")'
 
 
 def test_month_first() -> None:

@@ -365,7 +365,10 @@ def test_get_or_create_list(session: Session) -> None:
 
 def test_summary_as_dict(session: Session) -> None:
     data = import_csv(session, BOM_CRLF, "main", now=NOW).as_dict()
-    assert list(data) == ["created", "updated", "unchanged", "kept", "rejected"]
+    assert list(data) == [
+        "created", "updated", "unchanged", "kept", "rejected", "ignored_columns", "notes",
+    ]
+    assert (data["ignored_columns"], data["notes"]) == ([], [])
     assert data["rejected"][1] == {
         "line": 6,
         "field": "email",

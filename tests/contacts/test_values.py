@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
-from consentmail.contacts.values import parse_consent, parse_date, truncate_ip
+from consentmail.contacts.values import (
+    parse_consent,
+    parse_date,
+    parse_subscription,
+    truncate_ip,
+)
 
 YES = [
     "yes",
@@ -126,3 +131,59 @@ def test_truncate_ip(value: str, expected: str) -> None:
 def test_truncate_ip_refuses_non_addresses(value: str) -> None:
     with pytest.raises(ValueError, match="not an IP address"):
         truncate_ip(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2023-05-01", date(2023, 5, 1)),  # no time: still a date
+        ("2023-05-01 12:34:56", datetime(2023, 5, 1, 12, 34, 56, tzinfo=UTC)),  # read as UTC
+        ("2023-05-01T12:34:56Z", datetime(2023, 5, 1, 12, 34, 56, tzinfo=UTC)),
+        ("2023-05-01t12:34:56z", datetime(2023, 5, 1, 12, 34, 56, tzinfo=UTC)),
+        ("2023-05-01T12:34:56+02:00", datetime(2023, 5, 1, 10, 34, 56, tzinfo=UTC)),
+        ("2023-05-01T00:30:00+0100", datetime(2023, 4, 30, 23, 30, tzinfo=UTC)),
+        ("2023-05-01T12:34:56-05:30", datetime(2023, 5, 1, 18, 4, 56, tzinfo=UTC)),
+        ("2023-05-01T12:34:56.250Z", datetime(2023, 5, 1, 12, 34, 56, tzinfo=UTC)),
+        ("2023-05-01 12:34", datetime(2023, 5, 1, 12, 34, tzinfo=UTC)),
+        ("01/10/2024 08:15", datetime(2024, 10, 1, 8, 15, tzinfo=UTC)),
+    ],
+)
+def test_dates_with_a_time_are_utc_datetimes(value: str, expected: date) -> None:
+    parsed = parse_date(value)
+    assert (parsed, type(parsed)) == (expected, type(expected))
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("2023-05-01 24:00:00", "impossible date '2023-05-01 24:00:00' (hour must be in 0..23)"),
+        ("2023-05-01T12:60", "impossible date '2023-05-01T12:60' (minute must be in 0..59)"),
+        ("2023-05-01T12:00+25:00", "impossible date '2023-05-01T12:00+25:00' (offset +25:00 "
+                                   "out of range)"),
+        ("2023-05-01T12", "unreadable date '2023-05-01T12': use YYYY-MM-DD or DD/MM/YYYY"),
+    ],
+)
+def test_bad_times(value: str, message: str) -> None:
+    with pytest.raises(ValueError) as err:
+        parse_date(value)
+    assert str(err.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("subscribed", "subscribed"), ("Subscribed", "subscribed"), (" ACTIVE ", "subscribed"),
+        ("opted-in", "subscribed"), ("iscritto", "subscribed"), ("abonné", "subscribed"),
+        ("unsubscribed", "unsubscribed"), ("Opted Out", "unsubscribed"),
+        ("opt_out", "unsubscribed"), ("désabonné", "unsubscribed"),
+        ("abgemeldet", "unsubscribed"), ("disiscritto", "unsubscribed"), ("", None),
+    ],
+)
+def test_subscription_spellings(value: str, expected: str | None) -> None:
+    assert parse_subscription(value) == expected
+
+
+@pytest.mark.parametrize("value", ["cleaned", "pending", "yes", "no"])
+def test_unknown_subscription_status_is_an_error(value: str) -> None:
+    with pytest.raises(ValueError, match=f"unknown subscription status '{value}'"):
+        parse_subscription(value)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from consentmail.campaigns.sources import SourceError, inline_css, is_mjml, mjml_to_html
 from consentmail.campaigns.urls import new_token
 from consentmail.contacts.address import AddressError, normalise_address
-from consentmail.contacts.service import get_or_create_list
+from consentmail.contacts.lists import ListNameError, get_or_create_list
 from consentmail.db.models import Campaign, CampaignLink
 from consentmail.policy.types import Category, Measure
 from consentmail.render import compile_campaign
@@ -81,7 +81,10 @@ def create_campaign(session: Session, spec: CampaignSpec) -> Campaign:
     html = source_html(spec)
     # Raises render.TemplateError with file and line: the caller shows it as is.
     compiled = compile_campaign(html, subject=spec.subject, text=spec.text, name=spec.template_name)
-    contact_list = get_or_create_list(session, spec.list_name) if spec.list_name else None
+    try:
+        contact_list = get_or_create_list(session, spec.list_name) if spec.list_name else None
+    except ListNameError as exc:
+        raise CampaignError(f"--list: {exc}") from None
     campaign = Campaign(
         name=spec.name,
         list_id=contact_list.id if contact_list else None,

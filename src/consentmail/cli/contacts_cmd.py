@@ -46,6 +46,8 @@ def import_(
         fail("--force needs --source TEXT: who asked for it and why, e.g. 'ticket 4711'")
     if source and not force:
         fail("--source is the reason for --force; give both or neither")
+    if file.is_dir():
+        fail(f"{file}: is a directory, not a CSV file")
     if not file.is_file():
         fail(f"{file}: no such file")
     settings = ready_settings()
@@ -76,6 +78,11 @@ def _print_summary(summary: ImportSummary, dry_run: bool) -> None:
     ):
         table.add_row(label, str(value))
     console.print(table)
+    if summary.ignored_columns:
+        shown = ", ".join(summary.ignored_columns)
+        console.print(f"Ignored columns (not read): {shown}", highlight=False, markup=False)
+    for note in summary.notes:
+        console.print(f"Note: {note}", highlight=False, markup=False)
     if not summary.rejected:
         return
     rejected = Table(title="Rejected rows")

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
-import re
 import secrets
-import unicodedata
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,6 +27,7 @@ from consentmail.config import Settings
 from consentmail.consent.ledger import PURPOSES, NewEvent, record
 from consentmail.consent.notices import LANGUAGES, current_notice, normalise_language
 from consentmail.contacts.address import AddressError, normalise_address
+from consentmail.contacts.lists import list_slug as slugify  # one slug for forms and lists
 from consentmail.db.models import (
     ConsentEvent,
     Contact,
@@ -68,12 +67,6 @@ class CaptureError(ValueError):
 
 
 # --- small shared pieces ---------------------------------------------------------------------
-
-
-def slugify(name: str) -> str:
-    """URL form of a list name: "Café News!" -> "cafe-news"; non-Latin letters are kept."""
-    folded = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
-    return re.sub(r"[\W_]+", "-", unicodedata.normalize("NFKC", folded).lower()).strip("-")
 
 
 def find_list(session: Session, slug_or_name: str) -> ContactList | None:

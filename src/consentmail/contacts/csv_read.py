@@ -12,7 +12,7 @@ import csv
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from itertools import chain
 from operator import itemgetter
 from pathlib import Path
@@ -21,7 +21,13 @@ from typing import Any, NamedTuple, TextIO
 
 from consentmail.contacts.address import AddressError, normalise_address
 from consentmail.contacts.columns import COLUMNS, ImportFormatError, map_headers
-from consentmail.contacts.values import parse_consent, parse_date, truncate_ip
+from consentmail.contacts.formula import restore
+from consentmail.contacts.values import (
+    parse_consent,
+    parse_date,
+    parse_subscription,
+    truncate_ip,
+)
 
 PURPOSE_COLUMNS = {
     "newsletter": "newsletter_consent",
@@ -56,9 +62,10 @@ class ContactRow(NamedTuple):
     newsletter: bool | None = None
     tracking: bool | None = None
     profiling: bool | None = None
-    consent_date: date | None = None
+    consent_date: date | datetime | None = None  # a datetime (UTC) when the file gave a time
     consent_source: str = ""
     ip: str = ""  # truncated
+    subscription: str | None = None  # subscribed | unsubscribed; None: the file says nothing
 
 
 class _RowError(Exception):
@@ -95,7 +102,8 @@ def _sniff_delimiter(header_line: str) -> str:
 
 
 _PURPOSE_OF = {column: purpose for purpose, column in PURPOSE_COLUMNS.items()}
-_PROFILE = ("country", "language", *PURPOSE_COLUMNS.values())  # checked together
+# Checked together (few distinct combinations in an export).
+_PROFILE = ("country", "language", *PURPOSE_COLUMNS.values(), "subscription")
 _DATE, _IP = ("consent_date",), ("consent_ip",)
 _new_row = tuple.__new__  # a ContactRow without NamedTuple's Python-level __new__ (hot path)
 
@@ -103,27 +111,44 @@ _new_row = tuple.__new__  # a ContactRow without NamedTuple's Python-level __new
 class ContactReader:
     """Opens an export, maps its headers, then iterates rows. Use as a context manager."""
 
-    def __init__(self, path: Path, *, day_first: bool = True, today: date | None = None) -> None:
+    def __init__(
+        self, path: Path, *, day_first: bool = True, today: date | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        """`today` (or `now`, which also bounds consent times) rejects consent in the future."""
         self.path = Path(path)
         self.day_first = day_first
-        self.today = today
+        self.now = now
+        self.today = now.date() if now is not None and today is None else today
+        if self.path.is_dir():
+            raise ImportFormatError(f"{self.path}: is a directory, not a CSV file")
+        if not self.path.is_file():
+            raise ImportFormatError(f"{self.path}: no such file")
         _check_utf8(self.path)
         # utf-8-sig drops a BOM (I1); newline="" lets csv see CRLF inside quoted values.
         self._fh: TextIO = self.path.open(encoding="utf-8-sig", newline="")
         try:
             header_line = self._fh.readline()
             if not header_line.strip():
-                raise ImportFormatError(f"{self.path}: empty file, expected a header line")
+                raise ImportFormatError(
+                    f"{self.path}: empty file (no header line, no data rows); nothing imported"
+                )
             self.delimiter = _sniff_delimiter(header_line)
             self._reader = csv.reader(chain([header_line], self._fh), delimiter=self.delimiter)
             self.headers = [h.strip() for h in next(self._reader)]
-            self.columns = map_headers(self.headers, str(self.path))
+            mapped = map_headers(self.headers, str(self.path))
+            self.columns = mapped.columns
+            self.ignored_columns = mapped.ignored  # said once in the import summary
             self._width = len(self.headers)
             at = {c: self.columns.get(c, self._width) for c in COLUMNS}
             self._index = tuple(at[c] for c in (
                 "email", "first_name", "last_name", "country", "language", "consent_date",
                 "consent_source", "consent_ip",
             ))
+            # Read when the cell of the column itself is empty (Mailchimp's OPTIN_*): else the
+            # empty cell past the end of the row.
+            self._fallback_date = mapped.fallbacks.get("consent_date", self._width)
+            self._fallback_ip = mapped.fallbacks.get("consent_ip", self._width)
             self._profile_cells = itemgetter(*(at[c] for c in _PROFILE))
             self._profiles: dict[tuple[str, ...], tuple[Any, ...]] = {}
             self._dates: dict[tuple[str, ...], tuple[Any, ...]] = {}
@@ -195,11 +220,14 @@ class ContactReader:
             raise _RowError(self.headers[bad], cells[bad], "contains a NUL character")
         (i_email, i_first, i_last, i_country, i_language, i_date, i_source, i_ip) = self._index
         raw_email = cells[i_email]
+        first_name, last_name = cells[i_first].strip(), cells[i_last].strip()
+        if "'" in joined:  # maybe a cell our export quoted against formula injection
+            raw_email = restore(raw_email.strip())
+            first_name, last_name = restore(first_name), restore(last_name)
         try:
             email = normalise_address(raw_email)
         except AddressError as err:
             raise _RowError("email", raw_email, err.reason) from None
-        first_name, last_name = cells[i_first].strip(), cells[i_last].strip()
         if len(first_name) > _NAME_MAX or len(last_name) > _NAME_MAX:
             field, name = ("first_name", first_name) if len(first_name) > _NAME_MAX else (
                 "last_name", last_name)
@@ -207,7 +235,11 @@ class ContactReader:
         # The other cells take few distinct values in an export (and few combinations of
         # country, language and consents): each distinct value or combination is checked once.
         profile, date_cell, ip_cell = self._profile_cells(cells), (cells[i_date],), (cells[i_ip],)
-        country, language, newsletter, tracking, profiling = self._profiles.get(
+        if not date_cell[0]:
+            date_cell = (cells[self._fallback_date],)
+        if not ip_cell[0]:
+            ip_cell = (cells[self._fallback_ip],)
+        country, language, newsletter, tracking, profiling, subscription = self._profiles.get(
             profile
         ) or self._checked(self._profiles, profile, _PROFILE)
         (when,) = self._dates.get(date_cell) or self._checked(self._dates, date_cell, _DATE)
@@ -215,7 +247,7 @@ class ContactReader:
         return _new_row(
             ContactRow,
             (line, email, first_name, last_name, country, language, newsletter, tracking,
-             profiling, when, cells[i_source].strip(), ip),
+             profiling, when, cells[i_source].strip(), ip, subscription),
         )
 
     def _checked(
@@ -228,7 +260,7 @@ class ContactReader:
         values = cache[raws] = tuple(map(self._check, columns, raws))
         return values
 
-    def _check(self, column: str, raw: str) -> str | bool | date | None:
+    def _check(self, column: str, raw: str) -> str | bool | date | datetime | None:
         """The value of one cell of `column`, or _RowError naming what is wrong with it."""
         text = raw.strip()
         if column == "country":
@@ -251,18 +283,32 @@ class ContactReader:
                 when = parse_date(text, day_first=self.day_first) if text else None
             except ValueError as err:
                 raise _RowError(column, text, str(err)) from None
-            if when is not None and self.today is not None and when > self.today:
+            if isinstance(when, datetime) and self.now is not None:
+                if when > self.now:
+                    now = f"{self.now:%Y-%m-%d %H:%M:%S}"
+                    raise _RowError(column, text, f"in the future (now is {now} UTC)")
+            elif when is not None and self.today is not None and _day(when) > self.today:
                 raise _RowError(column, text, f"in the future (today is {self.today})")
             return when
+        if column == "subscription":
+            try:
+                return parse_subscription(text)
+            except ValueError as err:
+                raise _RowError(column, text, str(err)) from None
         try:  # consent_ip
             return truncate_ip(text) if text else ""
         except ValueError as err:
             raise _RowError(column, text, str(err)) from None
 
 
+def _day(when: date) -> date:
+    return when.date() if isinstance(when, datetime) else when
+
+
 def read_contacts(
-    path: Path, *, day_first: bool = True, today: date | None = None
+    path: Path, *, day_first: bool = True, today: date | None = None,
+    now: datetime | None = None,
 ) -> Iterator[ContactRow | Rejection]:
     """Every data row of `path` as a ContactRow or a Rejection, in file order."""
-    with ContactReader(path, day_first=day_first, today=today) as reader:
+    with ContactReader(path, day_first=day_first, today=today, now=now) as reader:
         yield from reader

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from consentmail.contacts.formula import neutralise
 from consentmail.contacts.plan import PURPOSES
 from consentmail.contacts.service import find_contact
 from consentmail.db.models import ConsentEvent, ConsentState, Contact, ContactList, Subscription
@@ -24,7 +25,13 @@ class UnknownList(LookupError):
 
 
 def export_rows(session: Session, list_name: str) -> Iterator[list[str]]:
-    """Every contact on the list (subscribed or not), streamed in id order."""
+    """Every contact on the list (subscribed or not), streamed in id order.
+
+    Cells are safe to open in a spreadsheet: one beginning with = + - @, a tab or a CR (a
+    formula to Excel and the like) gets a single quote in front, as OWASP advises. The choice
+    (formula.py) is lossless: `contacts import` removes that quote again, only where the export
+    added it, so an exported list re-imports with the same names and addresses.
+    """
     list_id = session.scalar(select(ContactList.id).where(ContactList.name == list_name))
     if list_id is None:
         raise UnknownList(f"no list named {list_name!r}")
@@ -40,7 +47,10 @@ def export_rows(session: Session, list_name: str) -> Iterator[list[str]]:
     query = query.where(Subscription.list_id == list_id).order_by(Contact.id)
     for row in session.execute(query.execution_options(yield_per=1000)):
         *fields, newsletter, tracking, profiling = row
-        yield [*fields, *("yes" if g else "no" for g in (newsletter, tracking, profiling))]
+        yield [
+            *(neutralise(cell or "") for cell in fields),
+            *("yes" if g else "no" for g in (newsletter, tracking, profiling)),
+        ]
 
 
 def contact_details(session: Session, raw_email: str, *, last_events: int = 20) -> dict[str, Any]:

@@ -11,7 +11,12 @@ Rules (laws 1 and 5, cases I3 and I8):
 - a no records nothing: silence is refusal when there is no state, and an import is not a
   withdrawal when there is a grant (forced: the file is authoritative, the grant is withdrawn);
 - the list subscription follows the newsletter column: created with the grant, never revived
-  after an unsubscribe unless forced; no newsletter column, no subscription.
+  after an unsubscribe unless forced; no newsletter column, no subscription;
+- "unsubscribed" in the subscription column (our export writes it) is the person's own word and
+  always applies, forced or not: the contact is unsubscribed from the list and the newsletter
+  consent withdrawn on the ledger (as an unsubscribe link does), so no later file re-subscribes
+  them without force. The row's newsletter answer is not applied; its other purposes are, as
+  usual. "subscribed" is not consent: it adds nothing to the newsletter column.
 """
 
 from __future__ import annotations
@@ -23,10 +28,10 @@ from typing import Any, NamedTuple
 from consentmail.consent.bulk import SerialisedEvidence
 from consentmail.consent.ledger import canonical_json
 from consentmail.contacts.csv_read import ContactRow
+from consentmail.contacts.values import SUBSCRIBED, UNSUBSCRIBED
 
 PURPOSES = ("newsletter", "tracking", "profiling")
 FIELDS = ("first_name", "last_name", "country", "language")
-SUBSCRIBED, UNSUBSCRIBED = "subscribed", "unsubscribed"
 
 
 @dataclass(slots=True)
@@ -98,6 +103,8 @@ def apply_row(
     known: dict[str, Known], row: ContactRow, policy: Policy, events: list[PlannedEvent]
 ) -> Outcome:
     """Apply `row` to `known[row.email]` (created if missing) and append the events it causes."""
+    if row.subscription == UNSUBSCRIBED:
+        return _unsubscribed(known, row, policy, events)
     contact = known.get(row.email)
     at = policy.midnights.get(row.consent_date) or _at(row, policy)
     if contact is None:
@@ -192,9 +199,35 @@ def _subscription(contact: Known, row: ContactRow, policy: Policy) -> str:
     return "changed"
 
 
+def _unsubscribed(
+    known: dict[str, Known], row: ContactRow, policy: Policy, events: list[PlannedEvent]
+) -> Outcome:
+    """apply_row for a row whose subscription column says the person left the list."""
+    outcome = apply_row(known, row._replace(newsletter=None, subscription=None), policy, events)
+    contact = known[row.email]
+    changed = False
+    if contact.subscription != UNSUBSCRIBED:
+        contact.subscription, contact.sub_changed = UNSUBSCRIBED, True
+        contact.sub_source = policy.source
+        changed = True
+    if contact.granted.get(_NEWSLETTER) is not False:
+        # When they left is not in the file: the import time, like a forced withdrawal.
+        contact.granted[_NEWSLETTER] = False
+        evidence = {"imported": True, "line": row.line, "subscription": UNSUBSCRIBED}
+        events.append(PlannedEvent(
+            contact, _NEWSLETTER, "withdraw", policy.now, policy.source, evidence, "",
+        ))
+        changed = True
+    if outcome.kind == "created" or not changed:
+        return outcome
+    return _OUTCOMES[True, outcome.kept]
+
+
 def _at(row: ContactRow, policy: Policy) -> datetime:
     if row.consent_date is None:
         return policy.now  # I8: no date known, the import time
+    if isinstance(row.consent_date, datetime):
+        return row.consent_date  # the file gave a time (csv_read made it UTC)
     at = policy.midnights.get(row.consent_date)
     if at is None:
         if len(policy.midnights) > 50_000:

@@ -34,9 +34,11 @@ from sqlalchemy.orm import Session
 
 from consentmail.consent.bulk import executemany, record_bulk
 from consentmail.contacts.address import AddressError, normalise_address
-from consentmail.contacts.csv_read import ContactReader, ContactRow, Rejection
+from consentmail.contacts.columns import ImportFormatError
+from consentmail.contacts.csv_read import PURPOSE_COLUMNS, ContactReader, ContactRow, Rejection
+from consentmail.contacts.lists import existing_list, get_or_create_list
 from consentmail.contacts.plan import FIELDS, Known, PlannedEvent, Policy, apply_row
-from consentmail.db.models import ConsentState, Contact, ContactList, Subscription, utcnow
+from consentmail.db.models import ConsentState, Contact, Subscription, utcnow
 
 BATCH = 5000  # rows per transaction: memory stays bounded, round trips stay few
 _CONTACTS = cast(Table, Contact.__table__)
@@ -55,6 +57,8 @@ class ImportSummary:
     kept: int = 0  # contacts whose unsubscribe or withdrawal was kept despite a yes (I3)
     rejected: list[Rejection] = field(default_factory=list)
     events: int = 0  # ledger events recorded
+    ignored_columns: list[str] = field(default_factory=list)  # headers we have no use for
+    notes: list[str] = field(default_factory=list)  # what the counts do not say, in sentences
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -66,7 +70,15 @@ class ImportSummary:
                 {"line": r.line, "field": r.field, "value": r.value, "reason": r.reason}
                 for r in self.rejected
             ],
+            "ignored_columns": self.ignored_columns,
+            "notes": self.notes,
         }
+
+
+NO_CONSENT_COLUMN = (
+    "no consent column was found (newsletter_consent, tracking_consent, profiling_consent or "
+    "a name like 'opt_in'), so nothing was granted and no one was subscribed"
+)
 
 
 def find_contact(session: Session, raw_email: str) -> Contact | None:
@@ -76,18 +88,6 @@ def find_contact(session: Session, raw_email: str) -> Contact | None:
     except AddressError:
         return None
     return session.scalar(select(Contact).where(Contact.email == email))
-
-
-def get_or_create_list(session: Session, name: str) -> ContactList:
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise ValueError(f"list name {name!r}: between 1 and 200 characters")
-    found = session.scalar(select(ContactList).where(ContactList.name == name))
-    if found is None:
-        found = ContactList(name=name)
-        session.add(found)
-        session.flush()
-    return found
 
 
 def import_csv(
@@ -104,7 +104,9 @@ def import_csv(
     """Import a contacts export into `list_name`. Bad rows are reported, never fatal (I6).
 
     Commits the session after every batch (and anything pending in it with the first one);
-    with `dry_run` nothing is committed and everything is rolled back at the end.
+    with `dry_run` nothing is committed and everything is rolled back at the end. The list is
+    created with the first valid row: a file without data rows is an ImportFormatError and
+    creates nothing; one whose rows are all rejected creates nothing either.
     """
     if force and not (force_source and force_source.strip()):
         raise ValueError("force needs a stated source (who asked and why), e.g. 'ticket 4711'")
@@ -122,8 +124,12 @@ def import_csv(
     )
     summary = ImportSummary()
     kept: set[str] = set()
-    with ContactReader(path, day_first=day_first, today=now.date()) as reader, _young_gc():
-        list_id = get_or_create_list(session, list_name).id
+    existing_list(session, list_name)  # a bad name or a slug taken: say so before reading
+    list_id: int | None = None
+    with ContactReader(path, day_first=day_first, now=now) as reader, _young_gc():
+        summary.ignored_columns = reader.ignored_columns
+        if not PURPOSE_COLUMNS.values() & reader.columns.keys():
+            summary.notes.append(NO_CONSENT_COLUMN)
         batch: list[ContactRow] = []
         for item in reader:
             if isinstance(item, Rejection):
@@ -131,13 +137,21 @@ def import_csv(
                 continue
             batch.append(item)
             if len(batch) >= BATCH:
+                list_id = list_id or get_or_create_list(session, list_name).id
                 _import_batch(session, batch, list_id, policy, summary, kept)
                 batch.clear()
                 if not dry_run:
                     session.commit()
                 kept.clear()  # a contact kept in two batches counts twice: rare, and bounded
                 gc.collect(0)
-        _import_batch(session, batch, list_id, policy, summary, kept)
+        if batch:
+            list_id = list_id or get_or_create_list(session, list_name).id
+            _import_batch(session, batch, list_id, policy, summary, kept)
+        elif list_id is None and not summary.rejected:
+            raise ImportFormatError(
+                f"{path}: no data rows after the header line; nothing imported "
+                f"(list {list_name.strip()!r} not created)"
+            )
     if dry_run:
         session.rollback()
     else:

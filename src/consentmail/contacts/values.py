@@ -1,19 +1,41 @@
-"""Cell values of contact exports: consent booleans, dates, IP addresses. Pure functions."""
+"""Cell values of contact exports: consent booleans, subscription status, dates, IP addresses.
+
+Pure functions."""
 
 from __future__ import annotations
 
 import ipaddress
 import re
 import unicodedata
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 
 # I2: the spellings seen in real exports. Anything else is an error for that row: reading an
 # unknown word as "no" (or "yes") would silently change what the person chose.
 YES = frozenset({"yes", "y", "1", "true", "x", "sì", "si", "sí", "oui", "vrai", "ja", "да", "是"})
 NO = frozenset({"", "no", "n", "0", "false", "non", "faux", "nein", "нет", "否"})
 
-_ISO = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})\Z")
-_NUMERIC = re.compile(r"([0-9]{1,2})([/.])([0-9]{1,2})\2([0-9]{4})\Z")
+SUBSCRIBED, UNSUBSCRIBED = "subscribed", "unsubscribed"
+# Subscription status words of exports (ours writes subscribed/unsubscribed), after _key and
+# with "-"/"_" read as spaces.
+_SUBSCRIPTION = {
+    **dict.fromkeys((
+        "subscribed", "subscriber", "active", "opted in", "opt in", "optin", "iscritto",
+        "iscritta", "abonné", "abonne", "abonnée", "abonnee", "abonniert", "angemeldet",
+        "suscrito", "suscrita",
+    ), SUBSCRIBED),
+    **dict.fromkeys((
+        "unsubscribed", "unsubscribe", "opted out", "opt out", "optout", "disiscritto",
+        "disiscritta", "désabonné", "desabonne", "désabonnée", "desabonnee", "désinscrit",
+        "desinscrit", "abgemeldet", "abbestellt", "dado de baja", "baja",
+    ), UNSUBSCRIBED),
+}
+
+_TIME = (
+    r"(?:[ T]([0-9]{1,2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]{1,6})?)?"
+    r"\s*(Z|[+-][0-9]{2}:?[0-9]{2})?)?"
+)
+_ISO = re.compile(rf"([0-9]{{4}})-([0-9]{{1,2}})-([0-9]{{1,2}}){_TIME}\Z", re.IGNORECASE)
+_NUMERIC = re.compile(rf"([0-9]{{1,2}})([/.])([0-9]{{1,2}})\2([0-9]{{4}}){_TIME}\Z", re.IGNORECASE)
 # Dotted quad exactly as ipaddress accepts it: ASCII digits, 0-255, no leading zeros.
 _OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _IPV4 = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}\Z")
@@ -37,26 +59,65 @@ def parse_consent(value: str) -> bool:
     )
 
 
-def parse_date(value: str, *, day_first: bool = True) -> date | None:
+def parse_subscription(value: str) -> str | None:
+    """"subscribed" or "unsubscribed" for a subscription cell; empty gives None (says nothing).
+
+    Unknown: ValueError (reading it either way would change what the person chose)."""
+    key = _key(value).replace("-", " ").replace("_", " ")
+    if not key:
+        return None
+    status = _SUBSCRIPTION.get(key)
+    if status is None:
+        raise ValueError(
+            f"unknown subscription status {value.strip()!r}: use subscribed or unsubscribed "
+            "(also active, opted in/opted out, iscritto/disiscritto, abonné/désabonné, "
+            "angemeldet/abgemeldet, suscrito/baja)"
+        )
+    return status
+
+
+def parse_date(value: str, *, day_first: bool = True) -> date | datetime | None:
     """2025-10-18, or 01/10/2024 as day/month/year (month/day/year if not day_first).
 
-    Empty gives None. Anything else, including an impossible day, is a ValueError.
+    Either may carry a time, "2023-05-01 12:34:56", "2023-05-01T12:34:56Z" or with an offset
+    "+02:00": then a datetime in UTC is returned (no offset: read as UTC, as mail tools such as
+    Mailchimp export their times). Without a time, a date. Empty gives None. Anything else,
+    including an impossible day or hour, is a ValueError.
     """
     text = value.strip()
     if not text:
         return None
     if m := _ISO.match(text):
         year, month, day = int(m[1]), int(m[2]), int(m[3])
+        time_at = 4
     elif m := _NUMERIC.match(text):
         first, second, year = int(m[1]), int(m[3]), int(m[4])
         day, month = (first, second) if day_first else (second, first)
+        time_at = 5
     else:
         order = "DD/MM/YYYY" if day_first else "MM/DD/YYYY"
-        raise ValueError(f"unreadable date {text!r}: use YYYY-MM-DD or {order}")
+        raise ValueError(
+            f"unreadable date {text!r}: use YYYY-MM-DD or {order}, optionally with a time "
+            "(YYYY-MM-DD HH:MM:SS, ISO 8601 with Z or +02:00)"
+        )
     try:
-        return date(year, month, day)
+        if m[time_at] is None:
+            return date(year, month, day)
+        hour, minute, second = int(m[time_at]), int(m[time_at + 1]), int(m[time_at + 2] or 0)
+        at = datetime(year, month, day, hour, minute, second, tzinfo=_zone(m[time_at + 3]))
+        return at.astimezone(UTC)
     except ValueError as exc:
         raise ValueError(f"impossible date {text!r} ({exc})") from None
+
+
+def _zone(offset: str | None) -> timezone:
+    if offset is None or offset.upper() == "Z":
+        return UTC
+    digits = offset[1:].replace(":", "")
+    delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    if delta >= timedelta(hours=24):
+        raise ValueError(f"offset {offset} out of range")
+    return timezone(-delta if offset[0] == "-" else delta)
 
 
 def truncate_ip(value: str) -> str:
