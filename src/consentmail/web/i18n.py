@@ -332,6 +332,13 @@ _T: dict[str, dict[str, str]] = {
         "de": "Sie stehen auf keiner Liste.",
         "es": "No estás en ninguna lista.",
     },
+    "prefs.mail_language": {
+        "en": "Language of our emails",
+        "it": "Lingua delle nostre email",
+        "fr": "Langue de nos e-mails",
+        "de": "Sprache unserer E-Mails",
+        "es": "Idioma de nuestros correos",
+    },
     "prefs.save": {
         "en": "Save my choices",
         "it": "Salva le mie scelte",
