@@ -109,9 +109,13 @@ def _with_visitor(request: Request, response: HTMLResponse, visitor: str) -> HTM
     return response
 
 
+def _form_name(slug: str) -> str:
+    return f"subscribe:{slug}"  # a field for one list is no key to another
+
+
 def _form_csrf_ok(request: Request, slug: str, supplied: str) -> bool:
     secret = settings_of(request).secret_key
-    return visitor_field_ok(secret, _visitor(request), f"subscribe:{slug}", supplied, _now())
+    return visitor_field_ok(secret, _visitor(request), _form_name(slug), supplied, _now())
 
 
 def _now() -> int:
@@ -150,7 +154,7 @@ def _form(
         privacy_url=_privacy(lang),
         footer_privacy_url=_privacy(lang),
         action=f"/subscribe/{slug}?lang={lang}",  # an error page speaks the same language
-        csrf=visitor_field(settings_of(request).secret_key, visitor, f"subscribe:{slug}", _now()),
+        csrf=visitor_field(settings_of(request).secret_key, visitor, _form_name(slug), _now()),
         errors=errors or {},
         values=values or {"language": lang, "purposes": ()},
     )
