@@ -140,3 +140,36 @@ def test_webmail_view_fetches_the_pixel_and_follows_a_tracked_link(
     assert report["opens"]["personal_unique"] == 1
     assert report["clicks"]["personal_unique"] == 1
     assert report["machine"] == {"opens": 0, "clicks": 0}
+
+
+def test_hosted_subscribe_form_without_javascript(db_url: str, tmp_path: Path) -> None:
+    """The form's CSRF cookie and field work in a real browser with JavaScript off; a browser
+    whose cookie is gone (or never came) is refused, and the form loaded again works."""
+    from consentmail.consent.notices import seed_default_notices
+    from consentmail.contacts.service import get_or_create_list
+
+    with session_scope(db_url) as s:
+        seed_default_notices(s)
+        get_or_create_list(s, "Weekly News")
+    with running(db_url, tmp_path) as app:
+        url = f"{app.settings.public_url}/subscribe/weekly-news?lang=de"
+        with chromium_page() as page:
+            page.goto(url)
+            [cookie] = page.context.cookies()
+            assert (cookie["name"], cookie["httpOnly"], cookie["sameSite"]) == (
+                "cm_visitor", True, "Lax"
+            )
+            page.fill("#email", "ada@example.org")
+            page.check("#purpose-newsletter")
+            page.context.clear_cookies()  # e.g. a forged post from elsewhere: no cookie
+            page.click("button[type=submit]")
+            assert page.inner_text("h1") == "Formular abgelaufen"
+            assert app.sink.received == []
+
+            page.goto(url)
+            page.fill("#email", "ada@example.org")
+            page.check("#purpose-newsletter")
+            page.click("button[type=submit]")
+            assert page.inner_text("h1") == "Sehen Sie in Ihrem Posteingang nach"
+        assert app.sink.wait_for(1)
+        assert app.sink.received[0].rcpt_tos == ("ada@example.org",)

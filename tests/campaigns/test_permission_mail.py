@@ -188,6 +188,20 @@ def test_notice_is_the_current_version_in_the_contacts_language(db_url: str) -> 
     # No Dutch notice or wording: English, as on the preference page.
     assert dutch["Subject"] == "May we measure how you read our emails?"
     assert DEFAULT_TEXTS["tracking"]["en"] in text_of(dutch)
+    # The footer speaks the body's language too (English where we have no words).
+    page = {cid: m.page_token for cid, m in queued.items()}
+    assert text_of(german).replace("\r\n", "\n").endswith(
+        "\nDiese E-Mail wird nicht gemessen: kein Pixel, keine verfolgten Links.\n\n"
+        f"Abmelden: {PUBLIC}/u/{page[de]}\n"
+        f"Ihre Einstellungen zur Messung: {PUBLIC}/t/{page[de]}\n"
+        f"Einstellungen: {PUBLIC}/p/{page[de]}\n"
+    )
+    assert text_of(dutch).replace("\r\n", "\n").endswith(
+        "\nThis email is not measured: no pixel, no tracked links.\n\n"
+        f"Unsubscribe: {PUBLIC}/u/{page[nl]}\n"
+        f"Your tracking choices: {PUBLIC}/t/{page[nl]}\n"
+        f"Preferences: {PUBLIC}/p/{page[nl]}\n"
+    )
 
 
 def test_a_second_run_within_six_months_asks_nobody(db_url: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
@@ -77,3 +79,40 @@ def test_every_message_links_the_tracking_choices_apart_from_unsubscribe(
     assert t.stop_tracking_url != t.unsubscribe_url
     assert f"\n{label}: {t.stop_tracking_url}\n" in text
     assert f"\nUnsubscribe: {t.unsubscribe_url}\n" in text
+
+
+LABELS = {  # unsubscribe, stop tracking (personal), tracking choices, preferences
+    "en": ("Unsubscribe", "Stop tracking (keep receiving)", "Your tracking choices", "Preferences"),
+    "it": ("Disiscriviti", "Interrompi il tracciamento (continua a ricevere)",
+           "Le tue scelte sul tracciamento", "Preferenze"),
+    "fr": ("Se désinscrire", "Arrêter le suivi (continuer à recevoir)", "Vos choix de suivi",
+           "Préférences"),
+    "de": ("Abmelden", "Messung beenden (weiterhin erhalten)", "Ihre Einstellungen zur Messung",
+           "Einstellungen"),
+    "es": ("Darse de baja", "Desactivar el seguimiento (seguir recibiendo)",
+           "Tus opciones de seguimiento", "Preferencias"),
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "lang"),
+    [("en", "en"), ("it", "it"), ("fr", "fr"), ("de", "de"), ("es", "es"), ("de-AT", "de"),
+     ("", "en"), ("pt", "en")],
+)
+def test_the_footer_speaks_the_recipients_language(language: str, lang: str) -> None:
+    unsubscribe, stop, choices, preferences = LABELS[lang]
+    for mode, tracking_label in ((Mode.PERSONAL, stop), (Mode.NONE, choices)):
+        t = replace(tracking(mode), language=language, footer_reason="Ä <reason> & more")
+        text, html = parts(render_message(COMPILED, ANN, t, envelope()))
+        tree = LexborHTMLParser(html)
+        footer = tree.css_first('div[data-cm="footer"]')
+        assert footer.attributes["lang"] == lang
+        assert footer.css_first("p").text() == "Ä <reason> & more"  # escaped, then read back
+        labels = {n.attributes["data-cm"]: n.text() for n in footer.css("a[data-cm]")}
+        assert labels == {
+            "unsubscribe": unsubscribe, "stop-tracking": tracking_label, "preferences": preferences
+        }
+        assert text.endswith(
+            f"\nÄ <reason> & more\n\n{unsubscribe}: {t.unsubscribe_url}\n"
+            f"{tracking_label}: {t.stop_tracking_url}\n{preferences}: {t.preferences_url}\n"
+        )

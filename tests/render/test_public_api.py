@@ -10,12 +10,15 @@ def test_exports() -> None:
     assert render.__all__ == [
         "CompiledCampaign",
         "Envelope",
+        "FooterWords",
         "LinkSlot",
         "Recipient",
         "Rendered",
         "TemplateError",
         "Tracking",
         "compile_campaign",
+        "footer_reason",
+        "footer_words",
         "render_message",
     ]
     for name in render.__all__:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from consentmail.db.models import (
     utcnow,
 )
 from consentmail.web import forms, i18n, privacy_page
+from consentmail.web.csrf import VISITOR_FIELD_TTL, visitor_field
 from tests.smtp_sink import SmtpSink
 
 pytestmark = pytest.mark.anyio
@@ -211,6 +214,83 @@ async def test_forms_without_a_valid_csrf_field_are_refused(
         token = s.scalar(select(PendingSignup.token))
     answer = await client.post(f"/confirm/{token}", data={"csrf": "forged"})
     assert answer.status_code == 403 and _events(db_url) == []
+
+
+COOKIE = re.compile(r"cm_visitor=([A-Za-z0-9_-]{22}); HttpOnly; Max-Age=7200; Path=/; SameSite=lax")
+
+
+async def test_each_visitor_gets_a_cookie_and_a_field_bound_to_it(
+    client: httpx.AsyncClient, db_url: str, tmp_path: Path, sink: SmtpSink
+) -> None:
+    page = await client.get("/subscribe/weekly-news?lang=en")
+    cookie = COOKIE.fullmatch(page.headers["set-cookie"])
+    assert cookie is not None and client.cookies["cm_visitor"] == cookie[1]
+    # The same visitor keeps the value; the cookie is set again so it lasts as long as the field.
+    again = await client.get("/subscribe/weekly-news?lang=en")
+    assert again.headers["set-cookie"] == page.headers["set-cookie"]
+    field = CSRF.findall(page.text)[0]
+    transport = httpx.ASGITransport(app=_app(_settings(db_url, tmp_path, sink.url)))
+    async with httpx.AsyncClient(transport=transport, base_url=PUBLIC) as other:
+        theirs = await other.get("/subscribe/weekly-news?lang=en")
+        their_cookie = COOKIE.fullmatch(theirs.headers["set-cookie"])
+        assert their_cookie is not None and their_cookie[1] != cookie[1]
+        assert CSRF.findall(theirs.text)[0] != field
+        # My field with their cookie, or with no cookie at all, is refused.
+        data = _form_fields(page.text, email="ada@example.org", language="en", purpose="newsletter")
+        assert (await other.post("/subscribe/weekly-news", data=data)).status_code == 403
+        other.cookies.clear()
+        assert (await other.post("/subscribe/weekly-news", data=data)).status_code == 403
+    assert sink.received == [] and _events(db_url) == []
+    with session_scope(db_url) as s:
+        assert s.scalars(select(PendingSignup)).all() == []
+
+
+async def test_a_field_works_for_two_hours_and_for_its_own_list_only(
+    client: httpx.AsyncClient, db_url: str, sink: SmtpSink
+) -> None:
+    with session_scope(db_url) as s:
+        get_or_create_list(s, "Offers")
+    page = await client.get("/subscribe/weekly-news?lang=en")
+    visitor = client.cookies["cm_visitor"]
+    data = _form_fields(page.text, email="ada@example.org", language="en", purpose="newsletter")
+    assert (await client.post("/subscribe/offers", data=data)).status_code == 403
+
+    def field(age: int, form: str = "subscribe:weekly-news") -> str:
+        return visitor_field("test-secret", visitor, form, int(time.time()) - age)
+
+    refused = [field(VISITOR_FIELD_TTL + 5), field(-60), field(0, "subscribe:offers"),
+               field(0)[:-1], "", "é", f"{'9' * 40}.x", "²." + field(0).partition(".")[2]]
+    for forged in refused:
+        answer = await client.post("/subscribe/weekly-news", data={**data, "csrf": forged})
+        assert answer.status_code == 403, forged
+        assert "Form expired" in answer.text
+    assert sink.received == []
+    accepted = await client.post(
+        "/subscribe/weekly-news", data={**data, "csrf": field(VISITOR_FIELD_TTL - 60)}
+    )
+    assert accepted.status_code == 200 and "Check your inbox" in accepted.text
+    assert sink.wait_for(1)
+
+
+async def test_over_https_the_cookie_is_secure_and_host_only(
+    db_url: str, tmp_path: Path, sink: SmtpSink
+) -> None:
+    with session_scope(db_url) as s:
+        seed_default_notices(s)
+        get_or_create_list(s, "Weekly News")
+    settings = replace(_settings(db_url, tmp_path, sink.url), public_url="https://forms.test")
+    transport = httpx.ASGITransport(app=_app(settings))
+    async with httpx.AsyncClient(transport=transport, base_url="https://forms.test") as client:
+        page = await client.get("/subscribe/weekly-news?lang=en")
+        assert re.fullmatch(
+            r"__Host-cm_visitor=[A-Za-z0-9_-]{22}; HttpOnly; Max-Age=7200; Path=/; "
+            r"SameSite=lax; Secure",
+            page.headers["set-cookie"],
+        )
+        data = _form_fields(page.text, email="ada@example.org", language="en")
+        data["purpose"] = ["newsletter"]
+        answer = await client.post("/subscribe/weekly-news", data=data)
+        assert answer.status_code == 200 and "Check your inbox" in answer.text
 
 
 async def test_expired_and_unknown_links(client: httpx.AsyncClient, db_url: str) -> None:

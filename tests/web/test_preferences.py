@@ -158,8 +158,43 @@ async def test_a_grant_names_the_notice_shown_in_the_pages_language(
     event = last_event(db_url, made.contact_id, "profiling")
     assert (event.action, event.method, event.notice_version) == ("grant", "page", shown[1])
     assert event.notice_sha256
+    # ?lang= is how the page is shown: the emails stay in the contact's language.
+    assert _mail_language(db_url, made.contact_id) == "it"
+    again = await client.get(f"/p/{made.page_token}")
+    assert '<html lang="it">' in again.text
+
+
+async def test_only_the_language_field_changes_the_language_of_emails(
+    client: httpx.AsyncClient, db_url: str
+) -> None:
+    made = make_recipient(db_url, language="it")
+    page = await client.get(f"/p/{made.page_token}?lang=de")
+    tree = HTMLParser(page.text)
+    select_ = tree.css_first('select[name="mail_language"]')
+    assert select_.attributes["id"] == "mail-language"
+    assert tree.css_first('label[for="mail-language"]').text() == "Sprache unserer E-Mails"
+    assert [o.attributes["value"] for o in select_.css("option[selected]")] == ["it"]
+    fields = _form(page.text)
+    fields["mail_language"] = ["it"]  # as shown: no change
+    saved = await client.post(f"/p/{made.page_token}?lang=de", data=fields)
+    assert "Erfasste Änderungen: 0." in saved.text
+    assert _mail_language(db_url, made.contact_id) == "it"
+    fields["mail_language"] = ["xx"]  # not a language we write in: ignored
+    await client.post(f"/p/{made.page_token}?lang=de", data=fields)
+    assert _mail_language(db_url, made.contact_id) == "it"
+    fields["mail_language"] = ["es"]
+    saved = await client.post(f"/p/{made.page_token}?lang=de", data=fields)
+    assert "Erfasste Änderungen: 1." in saved.text and '<html lang="de">' in saved.text
+    assert _mail_language(db_url, made.contact_id) == "es"
+    shown = HTMLParser(saved.text).css('select[name="mail_language"] option[selected]')
+    assert [o.attributes["value"] for o in shown] == ["es"]
+
+
+def _mail_language(db_url: str, contact_id: int) -> str:
     with session_scope(db_url) as s:
-        assert s.scalar(select(Contact.language).where(Contact.id == made.contact_id)) == "fr"
+        language = s.scalar(select(Contact.language).where(Contact.id == contact_id))
+    assert language is not None
+    return language
 
 
 async def test_leave_one_list_keep_the_other(client: httpx.AsyncClient, db_url: str) -> None:

@@ -14,9 +14,12 @@ _REFUSAL = re.compile(
     r"|deaktivieren|widerrufen|widersprechen|beenden)"
     r"|(?:disable|refuse|turn off|opt out of|no)[\s_-]*tracking"
     r"|do[\s_-]*not[\s_-]*track|ohne[\s_-]*tracking|kein(?:e|en)?[\s_-]*tracking|notrack"
+    r"|messung[\s_-]*(?:beenden|ablehnen|deaktivieren|widersprechen)|einstellungen zur messung"
     r"|(?:désactiver|refuser|arrêter) (?:le )?suivi|ne plus être suivi|sans suivi"
+    r"|choix (?:de|du) suivi"
     r"|(?:disattiva(?:re)?|rifiuta(?:re)?|interrompi) (?:il )?tracciamento|non tracciare"
-    r"|senza tracciamento|(?:desactivar|rechazar) (?:el )?seguimiento|sin seguimiento"
+    r"|senza tracciamento|scelte (?:sul|di|per il) tracciamento"
+    r"|(?:desactivar|rechazar) (?:el )?seguimiento|sin seguimiento|opciones de seguimiento"
     r"|niet (?:meer )?volgen|tracking uitschakelen",
     re.I,
 )
@@ -40,7 +43,7 @@ _WEBVIEW = re.compile(
 
 
 # Cheap gates: a regex runs only when one of these substrings is present.
-_REFUSAL_GATE = ("track", "suivi", "traccia", "seguimiento", "volgen")
+_REFUSAL_GATE = ("track", "messung", "suivi", "traccia", "seguimiento", "volgen")
 _UNSUBSCRIBE_GATE = ("unsub", "opt", "abmeld", "abbestell", "austrag", "sinscri", "sabonn",
                      "disiscri", "iscrizione", "baja", "afmeld", "uitschrijv", "rmftlp")
 _PREFERENCES_GATE = ("pref", "préf", "subscription", "einstellung", "profil", "voorkeur")

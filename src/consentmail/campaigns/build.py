@@ -24,7 +24,7 @@ from consentmail.consent.state import snapshots
 from consentmail.db.models import Campaign, Contact, Message, utcnow
 from consentmail.delivery import Outgoing
 from consentmail.delivery.worker import BuildFailure
-from consentmail.policy.types import Decision, Mode
+from consentmail.policy.types import ConsentSnapshot, Decision, Mode
 from consentmail.render import (
     CompiledCampaign,
     Envelope,
@@ -32,6 +32,7 @@ from consentmail.render import (
     TemplateError,
     Tracking,
     compile_campaign,
+    footer_reason,
     render_message,
 )
 from consentmail.render.dkim import DkimError, check_key, sign
@@ -80,7 +81,14 @@ def compiled_for(campaign: Campaign) -> CompiledCampaign:
     )
 
 
-def tracking_for(cfg: BuildConfig, campaign: Campaign, msg: Message, d: Decision) -> Tracking:
+def tracking_for(
+    cfg: BuildConfig,
+    campaign: Campaign,
+    msg: Message,
+    d: Decision,
+    contact: Contact,
+    snapshot: ConsentSnapshot,
+) -> Tracking:
     base = cfg.public_url
     open_mode, click_mode = Mode(d.open_mode), Mode(d.click_mode)
     pixel = click = None
@@ -101,7 +109,9 @@ def tracking_for(cfg: BuildConfig, campaign: Campaign, msg: Message, d: Decision
         preferences_url=urls.preferences_url(base, msg.page_token),
         # R13: every message links the recipient's tracking choices, whatever it measures.
         stop_tracking_url=urls.stop_tracking_url(base, msg.page_token),
-        footer_reason=d.reason,
+        # The footer speaks the contact's language; d.reason, stored, stays English (law 7).
+        footer_reason=footer_reason(contact.language, d, snapshot),
+        language=contact.language,
     )
 
 
@@ -165,20 +175,20 @@ def build_messages(
             for key, value in decision_fields(d).items():
                 setattr(msg, key, value)
             try:
-                out.append(_render(cfg, campaign, contact, msg, d, now))
+                out.append(_render(cfg, campaign, contact, msg, d, snaps[msg.contact_id], now))
             except (TemplateError, ValueError) as exc:
                 out.append(BuildFailure(msg.id, str(exc)))
     session.flush()
     return out
 
 
-def _render(cfg, campaign, contact, msg, d, now):  # type: ignore[no-untyped-def]
+def _render(cfg, campaign, contact, msg, d, snapshot, now):  # type: ignore[no-untyped-def]
     msg.message_id_header = msg.message_id_header or _message_id(cfg.public_url)
     unsubscribe = urls.unsubscribe_url(cfg.public_url, msg.page_token) if msg.list_id else None
     rendered = render_message(
         compiled_for(campaign),
         recipient_for(contact, msg.transactional_data),
-        tracking_for(cfg, campaign, msg, d),
+        tracking_for(cfg, campaign, msg, d, contact, snapshot),
         Envelope(
             from_addr=campaign.from_addr,
             from_name=campaign.from_name or None,

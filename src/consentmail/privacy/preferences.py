@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from consentmail.consent import actions
 from consentmail.consent.actions import Recipient
+from consentmail.consent.notices import LANGUAGES
 from consentmail.db.models import ContactList, Subscription
 from consentmail.policy.types import Purpose
 
@@ -36,12 +37,16 @@ class ListChoice:
 
 @dataclass(frozen=True, slots=True)
 class Choices:
-    """A saved preference form: the purposes ticked, and the lists shown and ticked."""
+    """A saved preference form: the purposes ticked, the lists shown and ticked, and the language
+    of emails if the person chose one."""
 
     purposes: frozenset[str]
     lists_shown: frozenset[int]
     lists_ticked: frozenset[int]
-    language: str | None = None  # the language the form was shown in
+    # The language the page was shown in (?lang=, a display choice): grants name its notices.
+    language: str | None = None
+    # The form's "language of our emails" field: the only thing that changes contact.language.
+    mail_language: str | None = None
 
 
 def purposes_of(session: Session, r: Recipient) -> list[PurposeChoice]:
@@ -79,11 +84,12 @@ def apply_choices(session: Session, r: Recipient, choices: Choices) -> int:
     actions.unsubscribe), and the newsletter box the person left ticked on the same form then
     grants it again, with the notice shown, so that the other lists keep coming.
     """
-    if choices.language and choices.language != language_code(r.contact.language):
-        # A grant names the notice in the contact's language: the one this form showed.
-        r.contact.language = choices.language
-        session.commit()
     changes = 0
+    mail_language = language_code(choices.mail_language)
+    if mail_language in LANGUAGES and mail_language != language_code(r.contact.language):
+        r.contact.language = mail_language
+        session.commit()
+        changes += 1
     for current in lists_of(session, r):
         if current.list_id not in choices.lists_shown:
             continue  # a list added after the page was shown is left alone
@@ -98,7 +104,10 @@ def apply_choices(session: Session, r: Recipient, choices: Choices) -> int:
         else:
             changes += int(actions.unsubscribe(session, on_list, "page"))
     wanted_purposes = {p: p in choices.purposes for p in PURPOSES}
-    changes += actions.set_preferences(session, r, wanted_purposes, "page")
+    # A grant names the notice this page showed, in the page's language (law 5).
+    changes += actions.set_preferences(
+        session, r, wanted_purposes, "page", notice_language=choices.language
+    )
     return changes
 
 
@@ -134,10 +143,13 @@ def parse_ids(values: Iterable[object]) -> frozenset[int]:
 
 
 def choices_from_form(form: Mapping[str, list[object]], language: str | None) -> Choices:
-    """From the form's fields as lists: purpose, list_shown, list."""
+    """From the form's fields as lists: purpose, list_shown, list, mail_language; `language` is
+    the page's."""
+    mail_language = [str(v) for v in form.get("mail_language", ())]
     return Choices(
         purposes=frozenset(str(v) for v in form.get("purpose", ()) if str(v) in PURPOSES),
         lists_shown=parse_ids(form.get("list_shown", ())),
         lists_ticked=parse_ids(form.get("list", ())),
         language=language,
+        mail_language=mail_language[0] if mail_language else None,
     )

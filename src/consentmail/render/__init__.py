@@ -8,17 +8,21 @@ from __future__ import annotations
 
 from .compile import CompiledCampaign, compile_campaign
 from .errors import TemplateError
+from .footer_words import FooterWords, footer_reason, footer_words
 from .message import render_message
 from .types import Envelope, LinkSlot, Recipient, Rendered, Tracking
 
 __all__ = [
     "CompiledCampaign",
     "Envelope",
+    "FooterWords",
     "LinkSlot",
     "Recipient",
     "Rendered",
     "TemplateError",
     "Tracking",
     "compile_campaign",
+    "footer_reason",
+    "footer_words",
     "render_message",
 ]

@@ -6,6 +6,8 @@ the recipient personally, "Your tracking choices" when it measures nothing perso
 where personal tracking can be refused for good is always one click away), preferences.
 Footer links are never click-tracked (law 8: stopping tracking must not itself be tracked).
 The open pixel, when the policy allows one, is visible to proxies: 1x1, never hidden (L11).
+Labels are in the recipient's language (Tracking.language, footer_words.py), escaped once per
+language; per message only the URLs are escaped.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from html import escape
 
 from consentmail.policy.types import Mode
 
+from .footer_words import WORDS, footer_words
 from .types import Tracking
 
 _STYLE = (
@@ -23,24 +26,34 @@ _STYLE = (
 _PIXEL_STYLE = "width:1px;height:1px;border:0;margin:0;padding:0;"
 
 
-def _controls(tracking: Tracking) -> list[tuple[str, str, str]]:
-    """(data-cm value, text label, URL) of the footer links, in order."""
-    controls = [("unsubscribe", "Unsubscribe", tracking.unsubscribe_url)]
+# The labels per language, as plain text and as HTML text (escaped once).
+_NAMES = ("unsubscribe", "stop_tracking", "tracking_choices", "preferences")
+_TEXT_LABELS = {lang: {n: getattr(words, n) for n in _NAMES} for lang, words in WORDS.items()}
+_HTML_LABELS = {
+    lang: {n: escape(label) for n, label in labels.items()} for lang, labels in _TEXT_LABELS.items()
+}
+
+
+def _controls(tracking: Tracking, labels: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(data-cm value, label, URL) of the footer links, in order."""
+    controls = [("unsubscribe", labels["unsubscribe"], tracking.unsubscribe_url)]
     if tracking.stop_tracking_url:
         personal = Mode.PERSONAL in (tracking.open_mode, tracking.click_mode)
-        label = "Stop tracking (keep receiving)" if personal else "Your tracking choices"
+        label = labels["stop_tracking"] if personal else labels["tracking_choices"]
         controls.append(("stop-tracking", label, tracking.stop_tracking_url))
-    controls.append(("preferences", "Preferences", tracking.preferences_url))
+    controls.append(("preferences", labels["preferences"], tracking.preferences_url))
     return controls
 
 
 def html_footer(tracking: Tracking) -> str:
+    lang = footer_words(tracking.language).language
+    labels = _HTML_LABELS[lang]
     links = " | ".join(
-        f'<a href="{escape(url)}" data-cm="{role}" style="color:#666666;">{escape(label)}</a>'
-        for role, label, url in _controls(tracking)
+        f'<a href="{escape(url)}" data-cm="{role}" style="color:#666666;">{label}</a>'
+        for role, label, url in _controls(tracking, labels)
     )
     footer = (
-        f'\n<div data-cm="footer" style="{_STYLE}">'
+        f'\n<div data-cm="footer" lang="{lang}" style="{_STYLE}">'
         f'<p style="margin:0 0 8px 0;">{escape(tracking.footer_reason)}</p>'
         f'<p style="margin:0;">{links}</p></div>\n'
     )
@@ -53,6 +66,7 @@ def html_footer(tracking: Tracking) -> str:
 
 
 def text_footer(tracking: Tracking) -> str:
+    labels = _TEXT_LABELS[footer_words(tracking.language).language]
     lines = [tracking.footer_reason, ""]
-    lines += [f"{label}: {url}" for _, label, url in _controls(tracking)]
+    lines += [f"{label}: {url}" for _, label, url in _controls(tracking, labels)]
     return "\n" + "\n".join(lines) + "\n"  # the text part ends with a newline already

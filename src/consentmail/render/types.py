@@ -49,7 +49,9 @@ class Tracking:
     # Required with personal tracking; None only for mail sent to no recipient page (the
     # double opt-in confirmation).
     stop_tracking_url: str | None
-    footer_reason: str
+    footer_reason: str  # in `language`: footer_words.footer_reason
+    # The recipient's language for the footer's labels ("de", "de-AT"; unknown: English).
+    language: str = "en"
 
     def __post_init__(self) -> None:
         # Inconsistent values are a caller bug; failing loudly keeps law 1 and law 8 honest.

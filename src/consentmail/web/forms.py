@@ -5,8 +5,10 @@ POST /subscribe/{slug}   record a pending signup and send the confirmation email
 GET  /confirm/{token}    shows what will be confirmed, with a button; changes nothing (law 4)
 POST /confirm/{token}    confirms (or cancels): subscription and one grant per ticked purpose
 
-No cookies: the form's CSRF field is an HMAC of the list and the hour (valid up to 2 hours); the
-confirmation's is an HMAC of its token.
+CSRF (web/csrf.py): the form sets one cookie, a random per-visitor value (strictly necessary:
+it only secures the form), and its hidden field is bound to that value, to the list and to the
+time it was issued (valid 2 hours); a POST without the matching pair is refused with 403. The
+confirmation's field is an HMAC of its token, so it needs no cookie.
 
 Every word is in it, en, fr, de or es (web/i18n.py). The form and its answers follow `?lang=`
 (else the browser's language); the confirmation email is in the language chosen on the form,
@@ -38,7 +40,16 @@ from consentmail.db import session_factory
 from consentmail.db.models import ContactList
 from consentmail.delivery import Outgoing
 from consentmail.web import i18n
-from consentmail.web.csrf import csrf_ok, csrf_token
+from consentmail.web.csrf import (
+    VISITOR_FIELD_TTL,
+    csrf_ok,
+    csrf_token,
+    new_visitor,
+    valid_visitor,
+    visitor_cookie_name,
+    visitor_field,
+    visitor_field_ok,
+)
 from consentmail.web.deps import db, settings_of
 from consentmail.web.recipient import language, page, render
 
@@ -72,17 +83,43 @@ def _labels(purposes: Iterable[str], lang: str) -> list[str]:
 # --- CSRF --------------------------------------------------------------------------------------
 
 
-def _hour() -> int:
-    return int(time.time() // 3600)
+def _secure(request: Request) -> bool:
+    return settings_of(request).public_url.startswith("https://")
 
 
-def _form_csrf(secret: str, slug: str, hour: int) -> str:
-    return csrf_token(secret, f"{slug}:{hour}", "subscribe")
+def _cookie(request: Request) -> str:
+    return visitor_cookie_name(_secure(request))
 
 
-def _form_csrf_ok(secret: str, slug: str, supplied: str) -> bool:
-    now = _hour()
-    return any(csrf_ok(secret, f"{slug}:{h}", "subscribe", supplied) for h in (now, now - 1))
+def _visitor(request: Request) -> str | None:
+    return valid_visitor(request.cookies.get(_cookie(request)))
+
+
+def _with_visitor(request: Request, response: HTMLResponse, visitor: str) -> HTMLResponse:
+    """The visitor's cookie, (re)set with each form so it lasts as long as the form's field."""
+    response.set_cookie(
+        _cookie(request),
+        visitor,
+        max_age=VISITOR_FIELD_TTL,
+        path="/",
+        secure=_secure(request),
+        httponly=True,
+        samesite="lax",
+    )
+    return response
+
+
+def _form_name(slug: str) -> str:
+    return f"subscribe:{slug}"  # a field for one list is no key to another
+
+
+def _form_csrf_ok(request: Request, slug: str, supplied: str) -> bool:
+    secret = settings_of(request).secret_key
+    return visitor_field_ok(secret, _visitor(request), _form_name(slug), supplied, _now())
+
+
+def _now() -> int:
+    return int(time.time())
 
 
 # --- the form ----------------------------------------------------------------------------------
@@ -99,12 +136,13 @@ def _form(
     errors: dict[str, str] | None = None,
     values: dict[str, object] | None = None,
 ) -> HTMLResponse:
+    visitor = _visitor(request) or new_visitor()
     notices = capture.form_notices(session, lang)
     purposes = [
         {"name": p, "label": label, "notice": notice}
         for (p, notice), label in zip(notices.items(), _labels(notices, lang), strict=True)
     ]
-    return render(
+    response = render(
         request,
         "subscribe.html",
         lang,
@@ -116,10 +154,11 @@ def _form(
         privacy_url=_privacy(lang),
         footer_privacy_url=_privacy(lang),
         action=f"/subscribe/{slug}?lang={lang}",  # an error page speaks the same language
-        csrf=_form_csrf(settings_of(request).secret_key, slug, _hour()),
+        csrf=visitor_field(settings_of(request).secret_key, visitor, _form_name(slug), _now()),
         errors=errors or {},
         values=values or {"language": lang, "purposes": ()},
     )
+    return _with_visitor(request, response, visitor)
 
 
 def _no_list(request: Request, lang: str) -> HTMLResponse:
@@ -177,7 +216,7 @@ async def subscribe_post(slug: str, request: Request) -> HTMLResponse:
     form = await request.form()
     settings = settings_of(request)
     lang = language(request)
-    if not _form_csrf_ok(settings.secret_key, slug, str(form.get("csrf") or "")):
+    if not _form_csrf_ok(request, slug, str(form.get("csrf") or "")):
         return _message(request, lang, 403, "expired.title", "expired.subscribe")
     ticked = [str(v) for v in form.getlist("purpose")]
     signup = Signup(

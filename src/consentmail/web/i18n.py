@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from consentmail.render.footer_words import sentences as footer_sentences
+
 LANGUAGES = ("it", "en", "fr", "de", "es")
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_NAMES = {
@@ -331,6 +333,13 @@ _T: dict[str, dict[str, str]] = {
         "fr": "Vous ne figurez sur aucune liste.",
         "de": "Sie stehen auf keiner Liste.",
         "es": "No estás en ninguna lista.",
+    },
+    "prefs.mail_language": {
+        "en": "Language of our emails",
+        "it": "Lingua delle nostre email",
+        "fr": "Langue de nos e-mails",
+        "de": "Sprache unserer E-Mails",
+        "es": "Idioma de nuestros correos",
     },
     "prefs.save": {
         "en": "Save my choices",
@@ -1473,13 +1482,8 @@ _T: dict[str, dict[str, str]] = {
         "{days} Tagen.",
         "es": "Si no has sido tú, ignora este correo: la solicitud caducará en {days} días.",
     },
-    "mail.confirm.unmeasured": {
-        "en": "This email is not measured: no pixel, no tracked links.",
-        "it": "Questa email non viene misurata: nessun pixel, nessun link tracciato.",
-        "fr": "Cet e-mail n'est pas mesuré : aucun pixel, aucun lien suivi.",
-        "de": "Diese E-Mail wird nicht gemessen: kein Pixel, keine verfolgten Links.",
-        "es": "Este correo no se mide: ni píxel ni enlaces con seguimiento.",
-    },
+    # The footer's own sentence (one wording for every email's footer).
+    "mail.confirm.unmeasured": footer_sentences("not_measured"),
 }
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")

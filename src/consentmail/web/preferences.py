@@ -1,7 +1,9 @@
 """The preference centre (/p/{token}) and "what we know about you" (/p/{token}/data[.json]).
 
 GET shows, POST changes (law 4). Three forms post here, each with the page's CSRF field: save the
-choices (purposes and lists), stop tracking, unsubscribe from everything. All work without
+choices (purposes, lists, the language of our emails), stop tracking, unsubscribe from everything.
+The page's language (?lang=) is only how it is shown; the emails' language changes only by its
+own field. All work without
 JavaScript; the service is privacy/preferences.py.
 """
 
@@ -82,6 +84,9 @@ def _page(
         contact_email=r.contact.email,
         purposes=purposes,
         lists=service.lists_of(session, r),
+        # The language of our emails is the person's explicit choice, not the page's ?lang=.
+        mail_language=service.language_code(r.contact.language),
+        language_names=i18n.LANGUAGE_NAMES,
         status_text=status,
         action=f"/p/{token}?lang={lang}",
         data_url=f"/p/{token}/data?lang={lang}",
@@ -107,7 +112,8 @@ async def preferences_post(token: str, request: Request) -> HTMLResponse:
     do = str(form.get("do") or "save")
     do = do if do in ACTIONS else "save"
     fields: dict[str, list[object]] = {
-        name: list(form.getlist(name)) for name in ("purpose", "list_shown", "list")
+        name: list(form.getlist(name))
+        for name in ("purpose", "list_shown", "list", "mail_language")
     }
 
     def run() -> HTMLResponse:
