@@ -152,8 +152,8 @@ CASES = [
     ("marketing", "individual", 500, "it-garante-2026"),  # the list ends below k: corrected
     ("marketing", "aggregate", 500, "strict"),
     ("marketing", "none", 10, "eu-default"),
-    ("transactional", "individual", 10, "strict"),
-    ("security", "individual", 500, "eu-default"),
+    ("mandatory", "individual", 10, "it-garante-2026"),  # the R6 exemption, list members only
+    ("mandatory", "individual", 500, "eu-default"),
     ("mandatory", "aggregate", 10, "it-garante-2026"),
 ]
 
@@ -234,3 +234,25 @@ def test_list_members_gives_the_snapshots_of_the_ledger(db_url: str) -> None:
         ).all()
         countries = {cid: cc for cid, cc in s.execute(select(Contact.id, Contact.country))}
         assert members == [(cid, countries[cid], snapshot(s, cid, list_id)) for cid in ids]
+
+
+def test_a_mandatory_campaign_goes_to_the_list_only(db_url: str) -> None:
+    """The R6 exemption measures a notice; it never widens the audience beyond the list."""
+    with session_scope(db_url) as s:
+        list_id = add_population(s, "news", 0, 60)
+        c = campaign(s, HTML, category="mandatory")
+        summary = queue_campaign(s, c, k_min=10, default_jurisdiction="it-garante-2026")
+        audience = set(s.scalars(
+            select(Contact.id).join(Subscription, Subscription.contact_id == Contact.id)
+            .where(Subscription.list_id == list_id, Subscription.status == "subscribed",
+                   Contact.suppressed.is_(False))
+        ))
+        rows = s.execute(
+            select(Message.contact_id, Contact.country, Message.rule_id)
+            .join(Contact, Contact.id == Message.contact_id)
+            .where(Message.campaign_id == c.id)
+        ).all()
+    # 6 unsubscribed (i % 10 == 9) and 4 suppressed (i % 17 == 8), p59 being both.
+    assert (summary.queued, summary.not_sent, len(audience)) == (51, 9, 51)
+    assert {cid for cid, _, _ in rows} == audience
+    assert {rule for _, country, rule in rows if country == "IT"} == {"IT-R6-mandatory"}

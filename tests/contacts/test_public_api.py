@@ -25,6 +25,7 @@ def test_public_api() -> None:
         "parse_consent",
         "parse_date",
         "read_contacts",
+        "require_list",
         "truncate_ip",
     ]
     for name in contacts.__all__:

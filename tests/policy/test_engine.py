@@ -229,10 +229,21 @@ def test_unsubscribed_and_objected_are_not_sent() -> None:
 
 
 @pytest.mark.parametrize("category", ["transactional", "security", "mandatory"])
-def test_service_mail_is_sent_whatever_the_list(category: str) -> None:
-    gone = ConsentSnapshot(newsletter=PurposeState(False, 9, NOW, objected=True), subscribed=False)
+def test_service_mail_needs_no_newsletter_consent(category: str) -> None:
+    objected = ConsentSnapshot(newsletter=PurposeState(False, 9, NOW, objected=True))
     for profile in PROFILES.values():
-        assert decide(gone, _message(category, "individual"), profile).send is True
+        assert decide(objected, _message(category, "individual"), profile).send is True
+
+
+@pytest.mark.parametrize("category", ["transactional", "security", "mandatory"])
+def test_no_category_reaches_someone_off_the_audience(category: str) -> None:
+    """Unsubscribed from the list sent to, or suppressed: the category is no way round it."""
+    gone = replace(SNAPSHOTS["both"], subscribed=False)
+    for profile in PROFILES.values():
+        d = decide(gone, _message(category, "individual"), profile)
+        assert (d.send, d.open_mode, d.click_mode, d.basis, d.rule_id) == (
+            False, Mode.NONE, Mode.NONE, "none", "ALL-R23-unsubscribed"
+        )
 
 
 def test_cohort_below_k_gets_no_aggregate() -> None:

@@ -157,9 +157,14 @@ def test_law_1_default_deny(
     if message.measure is Measure.NONE:
         assert modes == {Mode.NONE}
 
-    on_list = snapshot.subscribed and snapshot.newsletter.granted
-    if category is Category.MARKETING and not on_list:
+    # The audience: nobody off the list (or suppressed) is sent mail of any category, so no
+    # category is a way round an unsubscribe; marketing also needs the newsletter consent.
+    if not snapshot.subscribed:
         assert (decision.send, modes, decision.basis) == (False, {Mode.NONE}, "none")
+        assert decision.rule_id == "ALL-R23-unsubscribed"
+    elif category is Category.MARKETING and not snapshot.newsletter.granted:
+        assert (decision.send, modes, decision.basis) == (False, {Mode.NONE}, "none")
+        assert decision.rule_id in {"ALL-R24-no-newsletter", "ALL-R24-objection"}
     else:
         assert decision.send
     _assert_well_formed(decision, snapshot, profile)

@@ -19,10 +19,12 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from consentmail.campaigns.compose import PER_PERSON
 from consentmail.campaigns.preflight import require_preflight
 from consentmail.campaigns.urls import new_token
 from consentmail.consent.overrides import profile_overrides
 from consentmail.consent.state import list_members
+from consentmail.contacts.segments import engaged_segment, parse_segment
 from consentmail.db.models import Campaign, Message, utcnow
 from consentmail.policy import Profile, decide, profile_for_country
 from consentmail.policy.types import (
@@ -42,6 +44,7 @@ UNLIMITED_COHORT = 1 << 40
 class QueueSummary:
     queued: int = 0
     not_sent: int = 0  # no newsletter consent, unsubscribed or suppressed
+    outside_segment: int = 0  # on the list, not in the campaign's engaged segment
     already_queued: int = 0
     modes: dict[str, int] = field(
         default_factory=lambda: {"personal": 0, "aggregate": 0, "none": 0}
@@ -70,10 +73,20 @@ def context_for(campaign: Campaign, cohort: int, k_min: int, at: datetime) -> Me
     return MessageContext(
         category=Category(campaign.category),
         measure=Measure(campaign.measure),
+        # Picking recipients by engagement is profiling: decide() says whom it is allowed for.
+        profiling_requested=campaign.segment is not None,
         aggregate_cohort=cohort,
         k_min=k_min,
         at=at,
     )
+
+
+def _segment_members(session: Session, campaign: Campaign, list_id: int) -> set[int] | None:
+    """The contacts a segmented campaign may go to (None: the whole list)."""
+    if campaign.segment is None:
+        return None
+    last_n = parse_segment(campaign.segment)
+    return set(engaged_segment(session, list_id, last_n, exclude=campaign.id))
 
 
 def decide_for(
@@ -99,9 +112,17 @@ def queue_campaign(
     list_id = campaign.list_id
     if list_id is None:
         raise ValueError(f"campaign {campaign.id} has no list to send to")
+    if campaign.category in PER_PERSON:  # a campaign stored before create_campaign refused it
+        raise ValueError(
+            f"campaign {campaign.id} is {campaign.category} mail to a list: that is per-person "
+            "mail, sent through the transactional API (POST /api/messages), never to a list"
+        )
     # Before any row exists: raises PreflightBlocked naming each element that leaks (issue 4).
     require_preflight(session, campaign)
     now = utcnow()
+    # An engagement segment (profiling, R3/R9): computed now, behind the profiling gate of
+    # engaged_segment; one query for the list, then a set look-up per member.
+    segment = _segment_members(session, campaign, list_id)
     overrides = profile_overrides(session)
     session.flush()  # the Core statements below share the session's connection and transaction
     conn = session.connection()
@@ -136,8 +157,16 @@ def queue_campaign(
         )
         rows = []
         for cid, country, snap in members:
+            if segment is not None and cid not in segment:
+                summary.outside_segment += 1  # not a recipient: not in the cohort either
+                continue
             profile = profile_of(country)
             d = decide(snap, reached, profile)
+            if segment is not None and d.send and not d.profiling_allowed:
+                # The gate once more, from this chunk's snapshot: a withdrawal since the
+                # segment was read takes the contact out.
+                summary.outside_segment += 1
+                continue
             if d.send and Mode.AGGREGATE in (d.open_mode, d.click_mode):
                 cohort += 1  # everyone on the list counts, already queued or not
             if cid in existing:

@@ -179,6 +179,11 @@ def _create(
         contact = Contact(email=to)  # no consent events: the policy sees no consent at all
         session.add(contact)
         session.flush()
+    if contact.suppressed:  # decide() would refuse it too; say why in the caller's terms
+        raise TransactionalError(
+            f"not sent: {to} is suppressed after a permanent delivery failure "
+            f"({contact.suppressed_reason or 'no reply recorded'})"
+        )
     now = utcnow()
     campaign = Campaign(
         name=f"{category.value}: {t.subject}"[:200], list_id=None, subject=t.subject,

@@ -42,19 +42,33 @@ def create(
     ),
     subject: str = typer.Option(..., "--subject"),
     from_addr: str = typer.Option(..., "--from", help="Sender address."),
-    list_name: str | None = typer.Option(None, "--list", help="List to send to."),
+    list_name: str | None = typer.Option(
+        None, "--list", help="List to send to (an existing one: `contacts import` creates lists)."
+    ),
     from_name: str = typer.Option("", "--from-name"),
     text: Path | None = typer.Option(None, "--text", help="Plain-text template (else derived)."),
     category: str = typer.Option(
-        "marketing", "--category", help="marketing | transactional | security | mandatory"
+        "marketing",
+        "--category",
+        help="marketing | mandatory (to a list); transactional | security (no list: a template "
+        "for POST /api/messages)",
     ),
     measure: str = typer.Option("individual", "--measure", help="individual | aggregate | none"),
     inline: bool = typer.Option(
         False, "--inline-css", help="Move <style> rules into style attributes (css-inline)."
     ),
+    segment: str | None = typer.Option(
+        None,
+        "--segment",
+        help="engaged:N sends only to contacts who opened or clicked one of the list's last N "
+        "campaigns and agreed to profiling (computed when sent; see `contacts segment`).",
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Create a campaign from a template; prints its id."""
+    """Create a campaign from a template; prints its id.
+
+    Marketing and mandatory mail go to a list; security and transactional mail is sent one
+    person at a time through the transactional API (POST /api/messages)."""
     s = ready_settings()
     try:
         spec = CampaignSpec(
@@ -69,6 +83,7 @@ def create(
             measure=measure,
             text=read_template(text) if text else None,
             inline_css=inline,
+            segment=segment,
         )
         with session(s) as sess:
             campaign = create_campaign(sess, spec)
@@ -122,12 +137,19 @@ def send(
             )
         except PreflightBlocked as exc:
             fail(f"not sent: the preflight blocks it\n{escape(str(exc))}")
+        except ValueError as exc:
+            fail(escape(str(exc)))
+        segment = campaign.segment
     if not as_json:
+        outside = (
+            f"; outside the segment {segment}: {summary.outside_segment}" if segment else ""
+        )
         console.print(
-            f"queued {summary.queued} (not sent: {summary.not_sent} without newsletter consent "
-            f"or unsubscribed; already queued: {summary.already_queued}); tracking "
-            f"personal {summary.modes['personal']}, aggregate {summary.modes['aggregate']}, "
-            f"none {summary.modes['none']}"
+            f"queued {summary.queued} (not sent: {summary.not_sent} without newsletter consent, "
+            f"unsubscribed or suppressed{outside}; already queued: {summary.already_queued}); "
+            f"tracking personal {summary.modes['personal']}, aggregate "
+            f"{summary.modes['aggregate']}, none {summary.modes['none']}",
+            highlight=False,
         )
     if wait:
         deliver_with_progress(s, campaign_id, quiet=as_json)
@@ -137,6 +159,7 @@ def send(
             {
                 "queued": summary.queued,
                 "not_sent": summary.not_sent,
+                "outside_segment": summary.outside_segment,
                 "tracking": summary.modes,
                 "delivered": done if wait else 0,
                 "total": total,

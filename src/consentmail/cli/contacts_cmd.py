@@ -13,10 +13,11 @@ from rich.table import Table
 from consentmail.cli.common import console, fail, print_json, ready_settings, session
 from consentmail.contacts.columns import ImportFormatError
 from consentmail.contacts.export import EXPORT_HEADER, UnknownList, contact_details, export_rows
+from consentmail.contacts.segments import MAX_LAST_CAMPAIGNS, segment_members
 from consentmail.contacts.service import ImportSummary, import_csv
 
 contacts_app = typer.Typer(
-    help="Import contacts from CSV exports, export a list, show one contact.",
+    help="Import contacts from CSV exports, export a list, show one contact or a segment.",
     no_args_is_help=True,
 )
 SHOWN_REJECTIONS = 50  # the rest is in --json
@@ -107,6 +108,42 @@ def export(list_name: str = typer.Option(..., "--list", help="List to export."))
             out.writerows(rows)
         except UnknownList as exc:
             fail(str(exc))
+
+
+@contacts_app.command("segment")
+def segment(
+    list_name: str = typer.Option(..., "--list", help="List the segment is taken from."),
+    engaged: int = typer.Option(
+        ...,
+        "--engaged",
+        min=1,
+        max=MAX_LAST_CAMPAIGNS,
+        help="Opened or clicked one of the list's last N campaigns.",
+    ),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Who is in the engaged segment `campaigns create --segment engaged:N` would send to.
+
+    Only contacts who agreed to profiling and are on the list can be in it: engagement is
+    personal data used to choose recipients (R3, R9)."""
+    settings = ready_settings()
+    with session(settings) as sess:
+        try:
+            found = segment_members(sess, list_name, engaged)
+        except UnknownList as exc:
+            fail(str(exc))
+    if as_json:
+        print_json(found.as_dict())
+        return
+    campaigns = ", ".join(str(c) for c in found.campaigns) or "none sent yet"
+    console.print(
+        f"{len(found.emails)} contacts on {found.list_name} opened or clicked one of its last "
+        f"{found.last_n} campaigns (ids: {campaigns}) and agreed to profiling",
+        highlight=False,
+        markup=False,
+    )
+    for address in found.emails:
+        typer.echo(address)
 
 
 @contacts_app.command("show")

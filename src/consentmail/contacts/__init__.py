@@ -3,7 +3,8 @@
 from consentmail.contacts.address import AddressError, ascii_domain_address, normalise_address
 from consentmail.contacts.columns import ImportFormatError
 from consentmail.contacts.csv_read import ContactReader, ContactRow, Rejection, read_contacts
-from consentmail.contacts.export import UnknownList, contact_details, export_rows
+from consentmail.contacts.export import contact_details, export_rows
+from consentmail.contacts.lookup import UnknownList, require_list
 from consentmail.contacts.service import (
     ImportSummary,
     find_contact,
@@ -30,5 +31,6 @@ __all__ = [
     "parse_consent",
     "parse_date",
     "read_contacts",
+    "require_list",
     "truncate_ip",
 ]

@@ -9,9 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from consentmail.contacts.formula import neutralise
+from consentmail.contacts.lookup import UnknownList, require_list
 from consentmail.contacts.plan import PURPOSES
 from consentmail.contacts.service import find_contact
 from consentmail.db.models import ConsentEvent, ConsentState, Contact, ContactList, Subscription
+
+__all__ = ["EXPORT_HEADER", "UnknownList", "contact_details", "export_rows"]
 
 # Re-importable: the consent columns keep the import's names.
 EXPORT_HEADER = [
@@ -20,21 +23,19 @@ EXPORT_HEADER = [
 ]
 
 
-class UnknownList(LookupError):
-    pass
-
-
 def export_rows(session: Session, list_name: str) -> Iterator[list[str]]:
-    """Every contact on the list (subscribed or not), streamed in id order.
+    """Every contact on the list (subscribed or not), streamed in id order. UnknownList is raised
+    here, before anything is written, not at the first row.
 
     Cells are safe to open in a spreadsheet: one beginning with = + - @, a tab or a CR (a
     formula to Excel and the like) gets a single quote in front, as OWASP advises. The choice
     (formula.py) is lossless: `contacts import` removes that quote again, only where the export
     added it, so an exported list re-imports with the same names and addresses.
     """
-    list_id = session.scalar(select(ContactList.id).where(ContactList.name == list_name))
-    if list_id is None:
-        raise UnknownList(f"no list named {list_name!r}")
+    return _rows(session, require_list(session, list_name).id)
+
+
+def _rows(session: Session, list_id: int) -> Iterator[list[str]]:
     states = {p: aliased(ConsentState, name=f"state_{p}") for p in PURPOSES}
     query = select(
         Contact.email, Contact.first_name, Contact.last_name, Contact.country, Contact.language,

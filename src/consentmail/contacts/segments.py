@@ -8,9 +8,13 @@ deliverability) and the legacy regime serve their own purpose and never feed a s
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from consentmail.contacts.lookup import require_list
 from consentmail.db.models import (
     Campaign,
     ConsentState,
@@ -21,32 +25,69 @@ from consentmail.db.models import (
 )
 
 CONSENT_BASIS = "consent:%"
+ENGAGED = "engaged:"  # a campaign's segment as stored: "engaged:N"
+MAX_LAST_CAMPAIGNS = 1000  # looking further back is no longer "engaged"; bounds the IN list
 
 
-def last_campaigns(session: Session, list_id: int, n: int) -> list[int]:
-    """Ids of the last `n` campaigns sent (or being sent) to the list, newest first."""
-    return list(
-        session.scalars(
-            select(Campaign.id)
-            .where(Campaign.list_id == list_id, Campaign.status != "draft")
-            .order_by(Campaign.id.desc())
-            .limit(n)
+def engaged_segment_spec(last_n_campaigns: int) -> str:
+    """The stored form of "engaged in the list's last N campaigns"."""
+    check_last_n(last_n_campaigns)
+    return f"{ENGAGED}{last_n_campaigns}"
+
+
+def parse_segment(text: str) -> int:
+    """N of a segment written "engaged:N" (the only kind there is); ValueError naming the
+    problem otherwise. Pure."""
+    kind, colon, number = text.strip().partition(":")
+    if kind.strip().lower() != ENGAGED[:-1] or not colon:
+        raise ValueError(
+            f"segment {text!r}: write engaged:N (opened or clicked one of the list's last N "
+            "campaigns), e.g. engaged:3"
         )
-    )
+    try:
+        n = int(number.strip())
+    except ValueError:
+        raise ValueError(f"segment {text!r}: N in engaged:N must be a whole number") from None
+    check_last_n(n)
+    return n
 
 
-def engaged_segment(session: Session, list_id: int, last_n_campaigns: int = 3) -> list[int]:
+def check_last_n(n: int) -> None:
+    if not 1 <= n <= MAX_LAST_CAMPAIGNS:
+        raise ValueError(f"last_n_campaigns: {n}; at least 1 and at most {MAX_LAST_CAMPAIGNS}")
+
+
+def last_campaigns(
+    session: Session, list_id: int, n: int, *, exclude: int | None = None
+) -> list[int]:
+    """Ids of the last `n` campaigns sent (or being sent) to the list, newest first; `exclude`
+    is left out (the campaign being queued is not one of "the last campaigns" it looks at)."""
+    query = select(Campaign.id).where(Campaign.list_id == list_id, Campaign.status != "draft")
+    if exclude is not None:
+        query = query.where(Campaign.id != exclude)
+    return list(session.scalars(query.order_by(Campaign.id.desc()).limit(n)))
+
+
+def engaged_segment(
+    session: Session, list_id: int, last_n_campaigns: int = 3, *, exclude: int | None = None
+) -> list[int]:
     """Contact ids on the list that opened (or clicked, which implies it) one of the list's last
-    `last_n_campaigns` campaigns, as a human, with profiling consent granted now. Sorted."""
-    if last_n_campaigns < 1:
-        raise ValueError(f"last_n_campaigns: {last_n_campaigns}; at least 1")
-    campaigns = last_campaigns(session, list_id, last_n_campaigns)
+    `last_n_campaigns` campaigns (other than `exclude`), as a human, with profiling consent
+    granted now. Sorted."""
+    check_last_n(last_n_campaigns)
+    campaigns = last_campaigns(session, list_id, last_n_campaigns, exclude=exclude)
     if not campaigns:
         return []
+    return list(session.scalars(_engaged(list_id, campaigns, Message.contact_id)))
+
+
+def _engaged(list_id: int, campaigns: list[int], *columns: Any) -> Select:
+    """`columns` of the engaged contacts (one row each, by contact id): the gate is here."""
     profiling = ConsentState.__table__.alias("profiling")
     newsletter = ConsentState.__table__.alias("newsletter")
-    query = (
-        select(Message.contact_id)
+    return (
+        select(*columns)
+        .select_from(Message)
         .distinct()
         .join(Engagement, Engagement.message_id == Message.id)
         .join(Contact, Contact.id == Message.contact_id)
@@ -78,4 +119,35 @@ def engaged_segment(session: Session, list_id: int, last_n_campaigns: int = 3) -
         )
         .order_by(Message.contact_id)
     )
-    return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class SegmentMembers:
+    list_name: str
+    last_n: int
+    campaigns: list[int]  # the list's last campaigns looked at, newest first
+    emails: list[str]  # in contact id order
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "list": self.list_name,
+            "segment": engaged_segment_spec(self.last_n),
+            "campaigns": self.campaigns,
+            "count": len(self.emails),
+            "contacts": self.emails,
+        }
+
+
+def segment_members(session: Session, list_name: str, last_n_campaigns: int) -> SegmentMembers:
+    """The engaged segment of a named list, with addresses (UnknownList if there is no list)."""
+    contact_list = require_list(session, list_name)
+    check_last_n(last_n_campaigns)
+    campaigns = last_campaigns(session, contact_list.id, last_n_campaigns)
+    rows = (
+        session.execute(_engaged(contact_list.id, campaigns, Message.contact_id, Contact.email))
+        if campaigns
+        else []
+    )
+    return SegmentMembers(
+        contact_list.name, last_n_campaigns, campaigns, [email for _, email in rows]
+    )

@@ -111,6 +111,8 @@ class Campaign(Base):
     html: Mapped[str] = mapped_column(Text)
     text: Mapped[str | None] = mapped_column(Text, nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="draft")  # queued|sending|sent
+    # "engaged:N": only the list's engaged segment (profiling consent) is queued; None: the list.
+    segment: Mapped[str | None] = mapped_column(String(40), nullable=True)
     # Identical for every aggregate recipient of this campaign (law 3).
     aggregate_token: Mapped[str] = mapped_column(String(64), unique=True)
     aggregate_cohort: Mapped[int] = mapped_column(Integer, default=0)

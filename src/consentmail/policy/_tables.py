@@ -52,9 +52,9 @@ class Plan:
     """What one profile decides for one category and measure, before looking at the recipient."""
 
     profile_name: str
-    needs_newsletter: bool  # marketing: not sent without the list and a newsletter consent
+    needs_newsletter: bool  # marketing: not sent without a newsletter consent
     aggregate_possible: bool  # the measure asks for it and the profile has the exemption
-    unsubscribed: Decision
+    unsubscribed: Decision  # any category: off the list (or suppressed) is not sent
     no_newsletter: Decision
     objected: Decision
     exempt: Grid | None  # security/mandatory exemption: wins over consent (purpose limitation)

@@ -13,18 +13,20 @@ _PERSONAL = Mode.PERSONAL
 def decide(snapshot: ConsentSnapshot, message: MessageContext, profile: Profile) -> Decision:
     """Whether to send and how opens and clicks are measured, with the rule and basis that allow it.
 
-    Order: not sent (marketing without list or newsletter consent) > exemption (security and
-    mandatory mail: its data serves only that purpose) > tracking consent > legacy non-objection
-    > deliverability > anonymous aggregate (cohort >= k) > nothing. Personal modes need the
-    campaign to ask for individual measurement; profiling never changes the tracking.
+    Order: not sent (off the audience: unsubscribed from the list or suppressed, whatever the
+    category; marketing without newsletter consent) > exemption (security and mandatory mail: its
+    data serves only that purpose) > tracking consent > legacy non-objection > deliverability >
+    anonymous aggregate (cohort >= k) > nothing. Personal modes need the campaign to ask for
+    individual measurement; profiling never changes the tracking.
     """
     plan = profile.tables[message.category][message.measure]
+    # The list is a list campaign's audience, whatever its category: a category is no way round
+    # an unsubscribe (R23, R24). Without a list, `subscribed` is False only when suppressed.
+    if not snapshot.subscribed:
+        return plan.unsubscribed
     newsletter = snapshot.newsletter
-    if plan.needs_newsletter:
-        if not snapshot.subscribed:
-            return plan.unsubscribed
-        if not newsletter.granted:
-            return plan.objected if newsletter.objected else plan.no_newsletter
+    if plan.needs_newsletter and not newsletter.granted:
+        return plan.objected if newsletter.objected else plan.no_newsletter
     # R24: an objection to direct marketing also stops the related profiling.
     profiling = (
         message.profiling_requested and snapshot.profiling.granted and not newsletter.objected

@@ -168,6 +168,7 @@ def campaign_report(session: Session, campaign_id: int, k_min: int = 10) -> dict
             "status": campaign.status,
             "category": campaign.category,
             "measure": campaign.measure,
+            "segment": campaign.segment,  # "engaged:N", or None for the whole list
             "aggregate_cohort": campaign.aggregate_cohort,
             "aggregate_suppressed_below_k": 0 < campaign.aggregate_cohort < k_min,
         },

@@ -30,6 +30,7 @@ class CampaignIn(BaseModel):
     text: str | None = None
     category: str = "marketing"
     measure: str = "individual"
+    segment: str | None = None  # "engaged:N" (profiling consent only), as --segment
 
 
 @router.get("/campaigns")
@@ -63,6 +64,7 @@ def post_campaign(body: CampaignIn, session: Session = Depends(db)) -> dict[str,
         measure=body.measure,
         text=body.text,
         template_name="api",
+        segment=body.segment,
     )
     try:
         campaign = create_campaign(session, spec)
@@ -93,7 +95,12 @@ def send_campaign(
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
     session.commit()
-    return {"queued": summary.queued, "not_sent": summary.not_sent, "tracking": summary.modes}
+    return {
+        "queued": summary.queued,
+        "not_sent": summary.not_sent,
+        "outside_segment": summary.outside_segment,
+        "tracking": summary.modes,
+    }
 
 
 @router.get("/campaigns/{campaign_id}/report")
