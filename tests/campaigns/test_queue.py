@@ -1,8 +1,9 @@
 """queue_campaign against its definition, on SQLite and PostgreSQL.
 
-The definition: the anonymous aggregate cohort is counted over the whole list with a cohort
-assumed large, then every recipient not yet queued is decided with that count (law 3), from the
-consent snapshot the ledger derives (consent.snapshot). The queue reads chunks in one query and
+The definition: the anonymous aggregate cohort is the messages queued earlier with an aggregate
+mode plus the newcomers who get one with a cohort assumed large; then every recipient not yet
+queued is decided with that count (law 3), from the consent snapshot the ledger derives
+(consent.snapshot). The queue reads chunks in one query and
 decides each recipient once; these tests hold it to the definition, chunk boundaries included.
 """
 
@@ -84,7 +85,8 @@ def add_population(session: Session, list_name: str, start: int, n: int) -> int:
 
 
 def expected(
-    session: Session, c: Campaign, *, k_min: int, default: str, skip: set[int] = frozenset()
+    session: Session, c: Campaign, *, k_min: int, default: str,
+    before: dict[int, tuple] | None = None,
 ) -> tuple[QueueSummary, int, dict[int, tuple]]:
     """The definition, one recipient at a time: (summary, cohort, outbox values by contact)."""
     members = session.execute(
@@ -102,10 +104,11 @@ def expected(
         ctx = context_for(c, cohort, k_min, at)
         return [(cid, decide_for(snaps[cid], cc, ctx, default, overrides)) for cid, cc in members]
 
-    cohort = sum(
+    skip = set(before or {})
+    cohort = sum(1 for row in (before or {}).values() if Mode.AGGREGATE in row[:2]) + sum(
         1
-        for _, d in decide_all(UNLIMITED_COHORT)
-        if d.send and Mode.AGGREGATE in (d.open_mode, d.click_mode)
+        for cid, d in decide_all(UNLIMITED_COHORT)
+        if cid not in skip and d.send and Mode.AGGREGATE in (d.open_mode, d.click_mode)
     )
     summary, rows = QueueSummary(already_queued=len(skip)), {}
     for cid, d in decide_all(cohort):
@@ -196,14 +199,44 @@ def test_requeueing_adds_only_newcomers(db_url: str, monkeypatch: pytest.MonkeyP
         before = stored(s, c.id)
         add_population(s, "news", 30, 30)
         again = queue_campaign(s, c, k_min=10, default_jurisdiction="it-garante-2026")
-        _, cohort, want = expected(
-            s, c, k_min=10, default="it-garante-2026", skip=set(before)
-        )
+        _, cohort, want = expected(s, c, k_min=10, default="it-garante-2026", before=before)
         after = stored(s, c.id)
     assert again.already_queued == first.queued == len(before)
     assert {cid: after[cid] for cid in before} == before  # queued rows are left as they were
     assert {cid: row for cid, row in after.items() if cid not in before} == want
     assert again.queued == len(want) and c.aggregate_cohort == cohort
+
+
+def test_newcomers_below_k_share_no_pixel_with_a_list_that_had_none(db_url: str) -> None:
+    """Queued below k (no pixel), then newcomers: only they could share it, fewer than k."""
+    with session_scope(db_url) as s:
+        add_population(s, "news", 0, 30)
+        c = campaign(s, HTML, measure="aggregate")
+        queue_campaign(s, c, k_min=12, default_jurisdiction="it-garante-2026")
+        first = stored(s, c.id)
+        # The cohort it would have had, below k: suppressed.
+        assert 0 < c.aggregate_cohort < 12
+        assert all(Mode.AGGREGATE not in r[:2] for r in first.values())
+        add_population(s, "news", 30, 6)  # some newcomers would be aggregate, fewer than k
+        again = queue_campaign(s, c, k_min=12, default_jurisdiction="it-garante-2026")
+        after = stored(s, c.id)
+    assert again.queued > 0 and again.modes["aggregate"] == 0
+    assert all(Mode.AGGREGATE not in row[:2] for row in after.values())
+    assert 0 < c.aggregate_cohort < 12  # the newcomers alone: the first run's carry no pixel
+
+
+def test_a_cohort_already_sent_grows_with_its_newcomers(db_url: str) -> None:
+    with session_scope(db_url) as s:
+        add_population(s, "news", 0, 60)
+        c = campaign(s, HTML, measure="aggregate")
+        queue_campaign(s, c, k_min=10, default_jurisdiction="it-garante-2026")
+        cohort = c.aggregate_cohort
+        assert cohort >= 10
+        add_population(s, "news", 60, 6)
+        again = queue_campaign(s, c, k_min=10, default_jurisdiction="it-garante-2026")
+        aggregate_rows = sum(Mode.AGGREGATE in r[:2] for r in stored(s, c.id).values())
+    assert again.modes["aggregate"] > 0
+    assert c.aggregate_cohort == aggregate_rows == cohort + again.modes["aggregate"]
 
 
 def test_overrides_choose_the_profile(db_url: str) -> None:

@@ -1,10 +1,12 @@
 """Queueing a campaign: one policy decision per recipient, stored with its outbox row.
 
 Law 3 needs the size of the anonymous aggregate cohort before anyone is decided: a cohort below k
-gets no aggregate at all. decide() reads the cohort only as `cohort >= k`, so one pass suffices:
-each recipient is decided as if the cohort reached k, counted, and written; if the whole list
-ends below k, the few rows that differ below k (cohort members only, so fewer than k) are
-corrected before returning. Both properties of decide() are tested in tests/policy/test_laws.py.
+gets no aggregate at all. The cohort is the campaign's messages that carry the aggregate pixel:
+those queued earlier plus this run's newcomers. decide() reads the cohort only as `cohort >= k`,
+so one pass suffices: each newcomer is decided as if the cohort reached k, counted, and written;
+if the cohort ends below k, the few rows that differ below k (cohort members only, so fewer than
+k) are corrected before returning. Both properties of decide() are tested in
+tests/policy/test_laws.py.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -139,7 +141,10 @@ def queue_campaign(
 
     reached = context_for(campaign, max(UNLIMITED_COHORT, k_min), k_min, now)  # cohort >= k
     below = context_for(campaign, 0, k_min, now)  # cohort < k (used only when k_min > 0)
-    cohort = 0
+    # Law 3 counts the messages that carry the aggregate pixel: those queued before (their
+    # modes are fixed, they may be sent already) and this run's newcomers. A re-queue never
+    # lets a few newcomers share a pixel meant for k, nor shrinks a cohort already sent.
+    cohort = _aggregate_messages(conn, campaign.id)
     # (contact, decision written, decision below k) while the cohort so far is below k.
     fixes: list[tuple[int, Decision, Decision]] = []
     summary = QueueSummary()
@@ -157,6 +162,9 @@ def queue_campaign(
         )
         rows = []
         for cid, country, snap in members:
+            if cid in existing:
+                summary.already_queued += 1
+                continue
             if segment is not None and cid not in segment:
                 summary.outside_segment += 1  # not a recipient: not in the cohort either
                 continue
@@ -168,10 +176,7 @@ def queue_campaign(
                 summary.outside_segment += 1
                 continue
             if d.send and Mode.AGGREGATE in (d.open_mode, d.click_mode):
-                cohort += 1  # everyone on the list counts, already queued or not
-            if cid in existing:
-                summary.already_queued += 1
-                continue
+                cohort += 1
             if cohort < k_min:
                 d_below = decide(snap, below, profile)
                 if d_below is not d and _stored(d_below) != _stored(d):
@@ -191,6 +196,18 @@ def queue_campaign(
     campaign.status = "queued"
     campaign.queued_at = campaign.queued_at or now
     return summary
+
+
+def _aggregate_messages(conn: Connection, campaign_id: int) -> int:
+    aggregate = Mode.AGGREGATE.value
+    return conn.scalar(
+        select(func.count())
+        .select_from(Message)
+        .where(
+            Message.campaign_id == campaign_id,
+            or_(Message.open_mode == aggregate, Message.click_mode == aggregate),
+        )
+    ) or 0
 
 
 def _stored(d: Decision) -> tuple:
