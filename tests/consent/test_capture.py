@@ -169,6 +169,17 @@ def test_truncated_ip_only_when_the_workspace_enables_it(db_url: str) -> None:
     assert event.evidence["submitted_ip_truncated"] == "203.0.113.0"
 
 
+def test_ip_switched_off_before_the_confirmation_keeps_none(db_url: str) -> None:
+    notices = _setup(db_url, ip=True)
+    token = _submit(db_url, _signup(notices, ("newsletter",)))  # kept with the pending signup
+    with session_scope(db_url) as s:
+        set_ip_capture(s, False)
+        confirm_signup(s, token, ip="2001:db8:abcd:12::7")
+    [event] = _events(db_url)
+    assert event.ip_truncated == ""
+    assert "submitted_ip_truncated" not in event.evidence
+
+
 def test_expired_unknown_and_cancelled(db_url: str) -> None:
     notices = _setup(db_url)
     old = _submit(db_url, _signup(notices, ("newsletter",)), now=utcnow() - timedelta(days=8))

@@ -50,7 +50,7 @@ def test_proof_lists_events_with_notice_text_and_state(db_url: str) -> None:
         "objected": False,
         "since": (T0 + timedelta(days=3)).isoformat(),
         "event_id": ids["withdraw"],
-        "answer": "not granted",
+        "answer": "refused",
     }
     assert proof["state"]["profiling"]["answer"] == "no answer"
     assert proof["lists"] == [

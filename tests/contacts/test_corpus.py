@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from consentmail.consent.ip_capture import set_ip_capture
 from consentmail.consent.ledger import verify_chain
 from consentmail.contacts.service import find_contact, import_csv
 from consentmail.db.models import ConsentEvent, Contact
@@ -19,8 +20,10 @@ LATER = datetime(2027, 1, 1, tzinfo=UTC)
 
 def test_signup_export(session: Session) -> None:
     path = shared_path("corpus", "contacts", "signup-export-2000.csv")
+    set_ip_capture(session, True)  # I8 below checks the truncated IP kept as evidence
     summary = import_csv(session, path, "signup", now=LATER)
     assert (summary.created, summary.updated, summary.unchanged, summary.kept) == (2000, 0, 18, 0)
+    assert summary.ip_dropped == 0
     assert summary.events == 3101
     # I6: the bad rows, with their physical line numbers; everything else is in
     assert [(r.line, r.value) for r in summary.rejected] == [

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from consentmail.consent.ip_capture import set_ip_capture
 from consentmail.consent.ledger import NewEvent, record, verify_chain
 from consentmail.contacts.csv_read import Rejection
 from consentmail.contacts.service import find_contact, get_or_create_list, import_csv
@@ -257,7 +258,9 @@ def test_i7_month_first(session: Session) -> None:
 
 
 def test_i8_imported_evidence_without_invented_proof(session: Session) -> None:
-    import_csv(session, BOM_CRLF, "main", now=NOW)
+    set_ip_capture(session, True)  # the workspace keeps truncated IPs
+    summary = import_csv(session, BOM_CRLF, "main", now=NOW)
+    assert summary.ip_dropped == 0
     jurgen = events(session, "jurgen.fischer9@courrier.example")
     assert [(e.purpose, e.action, e.source, e.method) for e in jurgen] == [
         ("newsletter", "grant", "import:bom_crlf.csv", "import"),
@@ -279,6 +282,16 @@ def test_i8_imported_evidence_without_invented_proof(session: Session) -> None:
     assert hannah.evidence == {"imported": True, "line": 4, "consent_source": "checkout"}
     [chloe_nl, _] = events(session, "chloe.dubois3@courrier.example")
     assert chloe_nl.evidence["ip"] == "2001:db8:abcd::"
+
+
+def test_ip_capture_off_drops_the_files_ip_and_says_so_once(session: Session) -> None:
+    summary = import_csv(session, BOM_CRLF, "main", now=NOW)  # off: the default
+    assert summary.ip_dropped == 3 and summary.as_dict()["ip_dropped"] == 3  # rows, not contacts
+    jurgen = events(session, "jurgen.fischer9@courrier.example")
+    assert jurgen[0].evidence == {"imported": True, "line": 2, "consent_source": "signup-form/v3"}
+    assert [e.ip_truncated for e in jurgen] == ["", ""]
+    assert {e.ip_truncated for e in events(session)} == {""}
+    assert not any("ip" in e.evidence for e in events(session))
 
 
 def test_reimport_is_idempotent(session: Session) -> None:
@@ -366,7 +379,8 @@ def test_get_or_create_list(session: Session) -> None:
 def test_summary_as_dict(session: Session) -> None:
     data = import_csv(session, BOM_CRLF, "main", now=NOW).as_dict()
     assert list(data) == [
-        "created", "updated", "unchanged", "kept", "rejected", "ignored_columns", "notes",
+        "created", "updated", "unchanged", "kept", "expired_kept", "ip_dropped", "rejected",
+        "ignored_columns", "notes",
     ]
     assert (data["ignored_columns"], data["notes"]) == ([], [])
     assert data["rejected"][1] == {

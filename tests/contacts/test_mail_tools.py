@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from consentmail.consent.ip_capture import set_ip_capture
 from consentmail.contacts.columns import ImportFormatError
 from consentmail.contacts.csv_read import ContactReader
 from consentmail.contacts.service import NO_CONSENT_COLUMN, find_contact, import_csv
@@ -66,6 +67,7 @@ def test_consent_times_become_event_times(session: Session, tmp_path: Path) -> N
         "e@example.com,yes,,2026-01-15 09:31:00,",  # a minute after NOW
         "f@example.com,yes,,2026-01-15 09:29:00,",
     ])
+    set_ip_capture(session, True)  # the OPTIN_IP column is read as the consent IP
     summary = import_csv(session, path, "news", now=NOW)
     assert [(r.line, r.field, r.reason) for r in summary.rejected] == [
         (6, "consent_date", "in the future (now is 2026-01-15 09:30:00 UTC)"),

@@ -29,6 +29,7 @@ from consentmail.config import Settings
 from consentmail.consent import verify_chain
 from consentmail.consent.expiry import ExpiryError, expire_due, expiry_days, set_expiry_days
 from consentmail.consent.explain import ExplainError, explain
+from consentmail.consent.ip_capture import ip_capture_enabled, set_ip_capture
 from consentmail.consent.notices import (
     NoticeError,
     add_notice,
@@ -58,14 +59,21 @@ policy_app = typer.Typer(help="Policy profiles: explain a decision, workspace ov
 # --- consent ---------------------------------------------------------------------------------
 @consent_app.command("verify")
 def consent_verify(as_json: bool = typer.Option(False, "--json")) -> None:
-    """Check the whole hash chain of the consent ledger; names the first broken record."""
+    """Check the consent ledger's hash chain and the derived state against it (a cut-off tail
+    leaves states pointing at missing events); names the first broken record."""
     s = ready_settings()
     with session(s) as sess:
         result = verify_chain(sess)
     if as_json:
         print_json(dataclasses.asdict(result))
     elif result.ok:
-        console.print(f"ledger intact: {result.checked} events checked")
+        console.print(f"ledger intact: {result.checked} events checked, "
+                      f"{result.states_checked} consent states match their latest event")
+    if not result.ok and result.contact_id is not None:
+        fail(
+            f"ledger and consent state disagree: {result.problem} "
+            f"(hash chain of {result.checked} events intact)"
+        )
     if not result.ok:
         fail(
             f"ledger broken at event {result.first_broken_id}: {result.problem} "
@@ -178,6 +186,27 @@ def consent_expiry(
         console.print("no expiry: consents last until withdrawn")
     for name, n in sorted(limits.items()):
         console.print(f"{name}: {n} days")
+
+
+@consent_app.command("ip-capture")
+def consent_ip_capture(
+    switch: str | None = typer.Argument(
+        None, help="on | off; without it, prints the current setting.", show_default=False
+    ),
+) -> None:
+    """Keep a truncated IP (IPv4 /24, IPv6 /48) with consent proof: off by default.
+
+    Honoured by every capture: hosted form, REST API, recipient pages and CSV import (whose
+    consent_ip column is dropped while off)."""
+    if switch is not None and switch.lower() not in ("on", "off"):
+        fail(f"ip-capture {switch!r}: give on or off (or nothing to see the setting)")
+    s = ready_settings()
+    with session(s) as sess:
+        if switch is not None:
+            set_ip_capture(sess, switch.lower() == "on")
+        enabled = ip_capture_enabled(sess)
+    console.print(f"ip capture: {'on' if enabled else 'off'}"
+                  + (" (truncated IP kept with consent)" if enabled else " (no IP kept)"))
 
 
 @consent_app.command(
@@ -294,7 +323,7 @@ def _print_summary(summary: PermissionMailSummary) -> None:
 def notices_add(
     purpose: str = typer.Option(..., "--purpose", help="newsletter | tracking | profiling"),
     version: str = typer.Option(..., "--version", help="e.g. 2027-01-15"),
-    language: str = typer.Option(..., "--language", help="it | en | fr | de | es | ..."),
+    language: str = typer.Option(..., "--language", help="it | en | fr | de | es"),
     file: Path = typer.Option(..., "--file", help="UTF-8 text file with the notice."),
 ) -> None:
     """Store a notice version. Stored versions never change: new words need a new version."""
@@ -405,7 +434,7 @@ def _print_decision(title: str, d: dict[str, Any]) -> None:
 
 @policy_app.command("override")
 def policy_override(
-    country: str = typer.Argument(..., help="ISO 3166 country code, e.g. FR."),
+    country: str = typer.Argument(..., help="ISO 3166-1 alpha-2 country code, e.g. FR."),
     profile: str | None = typer.Argument(None, help="Profile name (see `policy show`)."),
     clear: bool = typer.Option(False, "--clear", help="Back to the built-in mapping."),
 ) -> None:

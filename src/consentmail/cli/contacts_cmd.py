@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from consentmail.cli.common import console, fail, print_json, ready_settings, session
+from consentmail.consent.proof import answers, find_contact_by_email
 from consentmail.contacts.columns import ImportFormatError
 from consentmail.contacts.export import EXPORT_HEADER, UnknownList, contact_details, export_rows
 from consentmail.contacts.segments import MAX_LAST_CAMPAIGNS, segment_members
@@ -75,6 +76,7 @@ def _print_summary(summary: ImportSummary, dry_run: bool) -> None:
         ("updated", summary.updated),
         ("unchanged", summary.unchanged),
         ("kept (unsubscribed or withdrawn)", summary.kept),
+        ("kept expired (yes undated or too old to renew)", summary.expired_kept),
         ("rejected", len(summary.rejected)),
     ):
         table.add_row(label, str(value))
@@ -84,6 +86,12 @@ def _print_summary(summary: ImportSummary, dry_run: bool) -> None:
         console.print(f"Ignored columns (not read): {shown}", highlight=False, markup=False)
     for note in summary.notes:
         console.print(f"Note: {note}", highlight=False, markup=False)
+    if summary.ip_dropped:
+        console.print(
+            f"consent_ip not kept ({summary.ip_dropped} rows): IP capture is off for this "
+            "workspace (`consentmail consent ip-capture on` to keep truncated IPs)",
+            highlight=False,
+        )
     if not summary.rejected:
         return
     rejected = Table(title="Rejected rows")
@@ -156,6 +164,8 @@ def show(
     with session(settings) as sess:
         try:
             details = contact_details(sess, email)
+            # The words `consent proof` uses too (an expiry is no refusal).
+            words = answers(sess, find_contact_by_email(sess, email).id)
         except LookupError as exc:
             fail(str(exc.args[0]))
     if as_json:
@@ -171,8 +181,7 @@ def show(
         if state is None:
             consent.add_row(purpose, "no answer", "", "")
         else:
-            word = "granted" if state["granted"] else "objected" if state["objected"] else "refused"
-            consent.add_row(purpose, word, str(state["at"]), state["source"])
+            consent.add_row(purpose, words[purpose], str(state["at"]), state["source"])
     console.print(consent)
     lists = Table(title="Lists")
     for column in ("list", "status", "since", "source"):

@@ -1,21 +1,28 @@
 """What recipients do from their messages: unsubscribe, stop tracking, change preferences.
 
 Each action commits before returning (law 5: a consent change is durable before the response).
-The page token in the URL identifies the message; nothing else is needed or trusted.
+The page token in the URL identifies the message; nothing else is needed or trusted. `ip` is the
+client's address: kept (truncated) with the event only where the workspace enabled it.
+
+A "no" the person gives (stop tracking, a box they untick) is always a refusal on the ledger,
+whatever the state it meets (expired, never answered): R10's six months run from it, and it ends
+the bases that rest on silence (legacy non-objection, deliverability).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from consentmail.consent.ip_capture import kept_ip
 from consentmail.consent.ledger import NewEvent, record
 from consentmail.consent.notices import notice_for_grant
 from consentmail.consent.state import snapshot
-from consentmail.db.models import Contact, ContactList, Message, Subscription, utcnow
-from consentmail.policy.types import ConsentSnapshot, Purpose
+from consentmail.db.models import ConsentEvent, Contact, ContactList, Message, Subscription, utcnow
+from consentmail.policy.types import ConsentSnapshot, Purpose, PurposeState
 from consentmail.reports.campaign import campaign_source
 
 
@@ -42,7 +49,21 @@ def _source(r: Recipient, action: str) -> str:
     return campaign_source(r.message.campaign_id, action)
 
 
-def unsubscribe(session: Session, r: Recipient, method: str) -> bool:
+REFUSALS = ("withdraw", "object")  # as consent.repermission counts them (R10)
+
+
+def _refused(session: Session, state: PurposeState) -> bool:
+    """The latest answer on record is already a no (not an expiry, not silence)."""
+    if state.granted or state.event_id is None:
+        return False
+    if state.objected:
+        return True
+    return session.scalar(
+        select(ConsentEvent.action).where(ConsentEvent.id == state.event_id)
+    ) in REFUSALS
+
+
+def unsubscribe(session: Session, r: Recipient, method: str, *, ip: str = "") -> bool:
     """Unsubscribe from the message's list. True if something changed. Idempotent."""
     if r.list is None:
         return False
@@ -62,7 +83,8 @@ def unsubscribe(session: Session, r: Recipient, method: str) -> bool:
     sub.source = _source(r, "unsubscribe")
     # Art. 21: leaving the list also ends the newsletter consent on the ledger.
     if snapshot(session, r.contact.id, None).newsletter.granted:
-        record(session, [_event(r, Purpose.NEWSLETTER, "withdraw", method, "unsubscribe")])
+        ip = kept_ip(session, ip)
+        record(session, [_event(r, Purpose.NEWSLETTER, "withdraw", method, "unsubscribe", ip)])
     session.commit()
     return True
 
@@ -88,18 +110,18 @@ def resubscribe(session: Session, r: Recipient) -> bool:
     return True
 
 
-def stop_tracking(session: Session, r: Recipient, method: str) -> bool:
-    """Withdraw tracking (and profiling, which rests on it). The subscription stays."""
+def stop_tracking(session: Session, r: Recipient, method: str, *, ip: str = "") -> bool:
+    """Withdraw tracking (and profiling, which rests on it). The subscription stays.
+
+    The tracking refusal is recorded on every POST, whatever the state: after an expiry or with
+    no answer (it ends the fr-cnil-2026 deliverability pixel and the legacy basis, R7/R11 with
+    R13), and again after a refusal (the person said no once more: R10's pause restarts).
+    Always returns True: something was recorded."""
     snap = snapshot(session, r.contact.id, None)
-    events = []
-    # Also when tracking was never granted: the refusal on record ends exemption-based
-    # tracking such as the fr-cnil-2026 deliverability pixel (R7 with R13).
-    if snap.tracking.granted or snap.tracking.event_id is None:
-        events.append(_event(r, Purpose.TRACKING, "withdraw", method, "stop-tracking"))
+    ip = kept_ip(session, ip)
+    events = [_event(r, Purpose.TRACKING, "withdraw", method, "stop-tracking", ip)]
     if snap.profiling.granted:
-        events.append(_event(r, Purpose.PROFILING, "withdraw", method, "stop-tracking"))
-    if not events:
-        return False
+        events.append(_event(r, Purpose.PROFILING, "withdraw", method, "stop-tracking", ip))
     record(session, events)
     session.commit()
     return True
@@ -112,18 +134,29 @@ def set_preferences(
     method: str,
     *,
     notice_language: str | None = None,
+    unticked: Collection[str] = (),
+    ip: str = "",
 ) -> int:
     """Grant or withdraw each purpose as the preference form says. Returns events written.
 
     Grants name the current notice in `notice_language` (the language the page was shown in;
-    default the contact's), falling back to English as the page does."""
+    default the contact's), falling back to English as the page does. `unticked` names the
+    purposes the person unticked (shown granted, sent unticked): each is a refusal on record even
+    if the grant lapsed meanwhile (expiry), unless the latest answer is a no already."""
     snap = snapshot(session, r.contact.id, None)
-    current = {p.value: getattr(snap, p.value).granted for p in Purpose}
+    states = {p.value: getattr(snap, p.value) for p in Purpose}
+    ip = kept_ip(session, ip)
     events = []
     for p, want in wanted.items():
-        if p not in current or current[p] == want:
+        state = states.get(p)
+        if state is None:
             continue
-        event = _event(r, Purpose(p), "grant" if want else "withdraw", method, "preferences")
+        changed = want != state.granted
+        # Unticked, but the grant lapsed since the page was shown: still a "no" to record.
+        lapsed_no = not want and p in unticked and not _refused(session, state)
+        if not (changed or lapsed_no):
+            continue
+        event = _event(r, Purpose(p), "grant" if want else "withdraw", method, "preferences", ip)
         if want:
             # R16: a grant names the exact words agreed to (version and SHA-256 of the text).
             notice = notice_for_grant(session, p, notice_language or r.contact.language)
@@ -138,7 +171,10 @@ def current_state(session: Session, r: Recipient) -> ConsentSnapshot:
     return snapshot(session, r.contact.id, r.list.id if r.list else None)
 
 
-def _event(r: Recipient, purpose: Purpose, action: str, method: str, page: str) -> NewEvent:
+def _event(
+    r: Recipient, purpose: Purpose, action: str, method: str, page: str, ip: str = ""
+) -> NewEvent:
+    """`ip` is already what may be kept (kept_ip): truncated, or empty."""
     return NewEvent(
         contact_id=r.contact.id,
         purpose=purpose.value,
@@ -147,4 +183,5 @@ def _event(r: Recipient, purpose: Purpose, action: str, method: str, page: str) 
         source=_source(r, page),
         method=method,
         evidence={"message_page": page},
+        ip_truncated=ip,
     )

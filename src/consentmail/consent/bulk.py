@@ -36,6 +36,7 @@ from consentmail.consent.ledger import (
     canonical_json,
     event_hash,
 )
+from consentmail.consent.repermission import answer_requests
 from consentmail.db.models import ConsentEvent, ConsentState, utcnow
 
 # The escaper json.dumps itself uses for strings when ensure_ascii is off.
@@ -377,6 +378,7 @@ def record_bulk(
         prev = digest
     executemany(session, insert(_EVENTS), rows, columns=_COLUMNS, as_text=("evidence",))
     _derive_state(session, last_id)
+    answer_requests(session, last_id)
 
 
 def _derive_state(session: Session, last_id: int) -> None:

@@ -9,7 +9,6 @@ change is committed before the function returns (law 5).
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import secrets
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -24,6 +23,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from consentmail.config import Settings
+from consentmail.consent.ip_capture import (  # noqa: F401 - re-exported: capture's API
+    IP_SETTING,
+    ip_capture_enabled,
+    kept_ip,
+    set_ip_capture,
+    truncate_ip,
+)
 from consentmail.consent.ledger import PURPOSES, NewEvent, record
 from consentmail.consent.notices import LANGUAGES, current_notice, normalise_language
 from consentmail.contacts.address import AddressError, normalise_address
@@ -54,7 +60,6 @@ CONFIRM_WITHIN = timedelta(days=7)
 RESEND_AFTER = timedelta(minutes=10)  # one confirmation per contact and list: no mail bombing
 IDEMPOTENT_WITHIN = timedelta(minutes=1)
 CLOCK_SKEW = timedelta(minutes=5)
-IP_SETTING = "capture_truncated_ip"  # "1": keep a truncated IP with captured consent
 
 
 class CaptureError(ValueError):
@@ -78,39 +83,6 @@ def find_list(session: Session, slug_or_name: str) -> ContactList | None:
         if slugify(lst.name) == slug_or_name:
             return lst
     return None
-
-
-def truncate_ip(value: str) -> str:
-    """IPv4 with the last octet zeroed, IPv6 cut to /48 (R21). ValueError if not an IP."""
-    ip = ipaddress.ip_address(value.strip())
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    prefix = 24 if ip.version == 4 else 48
-    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
-
-
-def ip_capture_enabled(session: Session) -> bool:
-    """Workspace setting `capture_truncated_ip` = "1"; off by default (data minimisation)."""
-    return session.scalar(select(Setting.value).where(Setting.key == IP_SETTING)) == "1"
-
-
-def set_ip_capture(session: Session, enabled: bool) -> None:
-    """Turn the truncated-IP proof on or off for future captures. Commits."""
-    row = session.get(Setting, IP_SETTING)
-    if row is None:
-        session.add(Setting(key=IP_SETTING, value="1" if enabled else "0"))
-    else:
-        row.value = "1" if enabled else "0"
-    session.commit()
-
-
-def _kept_ip(session: Session, ip: str) -> str:
-    if not ip or not ip_capture_enabled(session):
-        return ""
-    try:
-        return truncate_ip(ip)
-    except ValueError:
-        return ""
 
 
 def _aware(dt: datetime) -> datetime:
@@ -263,7 +235,7 @@ def submit_signup(
         notices=notices,
         language=language,
         submitted_at=now,
-        ip_truncated=_kept_ip(session, signup.ip),
+        ip_truncated=kept_ip(session, signup.ip),
     )
     session.add(pending)
     session.commit()
@@ -369,9 +341,9 @@ def confirm_signup(
         "confirmed_at": _iso(now),
         "language": pending.language,
     }
-    if pending.ip_truncated:
+    confirmed_ip = kept_ip(session, ip)
+    if pending.ip_truncated and ip_capture_enabled(session):  # switched off since: not kept
         evidence["submitted_ip_truncated"] = pending.ip_truncated
-    kept_ip = _kept_ip(session, ip)
     events = [
         NewEvent(
             contact_id=pending.contact_id,
@@ -383,7 +355,7 @@ def confirm_signup(
             notice_version=pending.notices[purpose]["version"],
             notice_sha256=pending.notices[purpose]["sha256"],
             evidence={**evidence, "notice_language": pending.notices[purpose]["language"]},
-            ip_truncated=kept_ip,
+            ip_truncated=confirmed_ip,
         )
         for purpose in PURPOSES
         if purpose in pending.purposes

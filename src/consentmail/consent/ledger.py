@@ -1,7 +1,8 @@
 """The consent ledger: append-only events chained by hash, and the state derived from them.
 
 Every write goes through `record()`, which appends the event and updates the derived
-`consent_state` row in the same transaction, so state and proof never disagree.
+`consent_state` row in the same transaction, so state and proof never disagree; the permission
+requests the events answer are closed in it too.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, select, text, tuple_
+from sqlalchemy.orm import Session, aliased
 
+from consentmail.consent.repermission import answer_requests
 from consentmail.db.models import ConsentEvent, ConsentState, utcnow
 from consentmail.policy.types import Purpose
 
@@ -127,6 +129,8 @@ def record(session: Session, events: Iterable[NewEvent]) -> list[ConsentEvent]:
     session.flush()  # assigns ids, needed by the derived state
     for ev in rows:
         _apply(session, ev)
+    if any(ev.action != "expire" for ev in rows):  # expiry runs answer no request
+        answer_requests(session, rows[0].id - 1)  # appenders are serialised: ids are ours
     return rows
 
 
@@ -154,13 +158,23 @@ def _apply(session: Session, ev: ConsentEvent) -> None:
 @dataclass(frozen=True, slots=True)
 class ChainCheck:
     ok: bool
-    checked: int
-    first_broken_id: int | None = None
+    checked: int  # events whose hash was recomputed
+    first_broken_id: int | None = None  # the event at fault (or the one a state points at)
     problem: str = ""
+    states_checked: int = 0  # consent_state rows cross-checked against the ledger
+    # A derived state that disagrees with the ledger: whose, and which purpose.
+    contact_id: int | None = None
+    purpose: str | None = None
 
 
 def verify_chain(session: Session, batch: int = 5000) -> ChainCheck:
-    """Walk the ledger in id order and recompute every hash."""
+    """Walk the ledger in id order and recompute every hash; then cross-check the derived state.
+
+    The chain alone cannot see a cut-off tail (the remaining events still chain), but the state
+    can: every consent_state row must point at an existing event, the latest of its contact and
+    purpose, and say what that event says; every event's contact and purpose must have a state.
+    Both walks go in chunks of `batch` rows, so memory stays flat on a large ledger.
+    """
     prev = ""
     checked = 0
     last_id = 0
@@ -172,7 +186,8 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainCheck:
             .limit(batch)
         ).all()
         if not chunk:
-            return ChainCheck(ok=True, checked=checked)
+            break
+        first_id = last_id
         for ev in chunk:
             if ev.prev_hash != prev:
                 return ChainCheck(
@@ -184,3 +199,83 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainCheck:
             checked += 1
             last_id = ev.id
         session.expunge_all()
+        if (stateless := _event_without_state(session, first_id, last_id)) is not None:
+            ev_id, cid, purpose = stateless
+            return ChainCheck(
+                False, checked, ev_id,
+                f"contact {cid}, {purpose}: event {ev_id} has no derived consent state",
+                0, cid, purpose,
+            )
+    return _check_states(session, checked, batch)
+
+
+def _event_without_state(session: Session, after: int, upto: int) -> tuple[int, int, str] | None:
+    """The first event in (after, upto] whose contact and purpose have no consent_state row."""
+    ev, st = ConsentEvent, ConsentState
+    row = session.execute(
+        select(ev.id, ev.contact_id, ev.purpose)
+        .where(
+            ev.id > after,
+            ev.id <= upto,
+            ~exists().where(st.contact_id == ev.contact_id, st.purpose == ev.purpose),
+        )
+        .order_by(ev.id)
+        .limit(1)
+    ).first()
+    return None if row is None else (row.id, row.contact_id, row.purpose)
+
+
+def _check_states(session: Session, checked: int, batch: int) -> ChainCheck:
+    """Every consent_state row against the event it names, in (contact, purpose) order."""
+    st, ev, other = ConsentState, ConsentEvent, aliased(ConsentEvent)
+    latest = (  # an index look-up per row (contact_id, purpose, id)
+        select(func.max(other.id))
+        .where(other.contact_id == st.contact_id, other.purpose == st.purpose)
+        .correlate(st)
+        .scalar_subquery()
+    )
+    after: tuple[int, str] = (0, "")
+    states = 0
+    while True:
+        rows = session.execute(
+            select(
+                st.contact_id, st.purpose, st.granted, st.objected, st.event_id, st.at,
+                ev.id.label("found"), ev.contact_id.label("ev_contact"),
+                ev.purpose.label("ev_purpose"), ev.action, ev.at.label("ev_at"),
+                latest.label("latest"),
+            )
+            .outerjoin(ev, ev.id == st.event_id)
+            .where(tuple_(st.contact_id, st.purpose) > after)
+            .order_by(st.contact_id, st.purpose)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return ChainCheck(True, checked, states_checked=states)
+        for row in rows:
+            if (problem := _state_problem(row)) is not None:
+                return ChainCheck(
+                    False, checked, row.event_id,
+                    f"contact {row.contact_id}, {row.purpose}: {problem}",
+                    states, row.contact_id, row.purpose,
+                )
+            states += 1
+        after = (rows[-1].contact_id, rows[-1].purpose)
+
+
+def _state_problem(row: Any) -> str | None:
+    """What is wrong with one consent_state row joined to its event, or None."""
+    eid = row.event_id
+    if row.found is None:
+        return f"the state points at event {eid}, which is not in the ledger (events removed?)"
+    if (row.ev_contact, row.ev_purpose) != (row.contact_id, row.purpose):
+        return (f"the state points at event {eid}, which is contact {row.ev_contact}'s "
+                f"{row.ev_purpose}")
+    if row.latest != eid:
+        return f"the state rests on event {eid}, but the latest event is {row.latest}"
+    said = (row.action == "grant", row.action == "object")
+    if (bool(row.granted), bool(row.objected)) != said:
+        return (f"the state says granted={bool(row.granted)}, objected={bool(row.objected)}, "
+                f"but event {eid} is a {row.action!r}")
+    if as_utc(row.at) != as_utc(row.ev_at):
+        return f"the state's time {_iso(row.at)} is not event {eid}'s ({_iso(row.ev_at)})"
+    return None

@@ -21,7 +21,7 @@ from consentmail.db.models import Notice, utcnow
 from consentmail.policy.types import Purpose
 
 FALLBACK_LANGUAGE = "en"
-LANGUAGES = ("it", "en", "fr", "de", "es")  # those with default texts; others may be added
+LANGUAGES = ("it", "en", "fr", "de", "es")  # those with default texts and translated pages
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,6 @@ CATALOGUE: dict[str, PurposeInfo] = {
 }
 
 _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:+-]{0,63}$")
-_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 MAX_TEXT = 20_000
 
 
@@ -78,8 +77,10 @@ def _check(purpose: str, version: str, language: str, text: str) -> None:
             f"version {version!r}: 1-64 characters, letters, digits and . _ : + - "
             "(e.g. 2026-12-01)"
         )
-    if not _LANGUAGE.match(language):
-        raise NoticeError(f"language {language!r}: an ISO 639-1 code such as it, en, fr, de, es")
+    if language not in LANGUAGES:
+        # Forms and recipient pages speak only these: a notice in another language could never
+        # be shown, so no consent could be proved against it (R12, R16).
+        raise NoticeError(f"language {language!r}: one of {', '.join(LANGUAGES)}")
     if not text.strip():
         raise NoticeError("text: empty; a notice must say what the person agrees to")
     if len(text) > MAX_TEXT:

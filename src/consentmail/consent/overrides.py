@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consentmail.db.models import Setting
+from consentmail.policy.countries import COMMON_MISTAKES, ISO_3166_ALPHA2
 from consentmail.policy.profiles import get_profile
 
 KEY_PREFIX = "profile_override:"
@@ -25,7 +26,13 @@ class OverrideError(ValueError):
 def _country(code: str) -> str:
     cc = code.strip().upper()
     if not _COUNTRY.match(cc):
-        raise OverrideError(f"country {code!r}: a two-letter ISO 3166 code such as FR, IT, GB")
+        raise OverrideError(f"country {code!r}: a two-letter ISO 3166-1 code such as FR, IT, GB")
+    if cc not in ISO_3166_ALPHA2:
+        meant = COMMON_MISTAKES.get(cc)
+        hint = f"; for that country use {meant}" if meant else ", e.g. FR, IT, GB"
+        raise OverrideError(
+            f"country {code!r}: not an ISO 3166-1 alpha-2 country code{hint}"
+        )
     return cc
 
 

@@ -79,6 +79,36 @@ def event_dict(session: Session, ev: ConsentEvent) -> dict[str, Any]:
     }
 
 
+def answer_word(granted: bool, objected: bool, action: str | None, at: datetime | None) -> str:
+    """The answer a purpose's state records, in the words every view uses (proof, contacts
+    show): granted | objected | refused (withdrawn, or said no) | expired on <date> | no answer.
+    `action` is the action of the state's event; None with no state at all."""
+    if granted:
+        return "granted"
+    if objected:
+        return "objected"
+    if action == "expire" and at is not None:
+        return f"expired on {at.date().isoformat()}"
+    if action in ("withdraw", "object"):
+        return "refused"
+    return "no answer" if action is None else "not granted"
+
+
+def answers(session: Session, contact_id: int) -> dict[str, str]:
+    """answer_word per purpose of one contact; purposes without state are "no answer"."""
+    rows = session.execute(
+        select(ConsentState.purpose, ConsentState.granted, ConsentState.objected,
+               ConsentState.at, ConsentEvent.action)
+        .outerjoin(ConsentEvent, ConsentEvent.id == ConsentState.event_id)
+        .where(ConsentState.contact_id == contact_id)
+    ).all()
+    found = {
+        purpose: answer_word(granted, objected, action or "", at)
+        for purpose, granted, objected, at, action in rows
+    }
+    return {p.value: found.get(p.value, "no answer") for p in Purpose}
+
+
 def proof_for(session: Session, email: str) -> dict[str, Any]:
     """Everything the ledger proves about one person. UnknownContact for an unknown address."""
     contact = find_contact_by_email(session, email)
@@ -89,6 +119,7 @@ def proof_for(session: Session, email: str) -> dict[str, Any]:
         s.purpose: s
         for s in session.scalars(select(ConsentState).where(ConsentState.contact_id == contact.id))
     }
+    words = answers(session, contact.id)
     purposes = {}
     for purpose in Purpose:
         st = states.get(purpose.value)
@@ -97,13 +128,8 @@ def proof_for(session: Session, email: str) -> dict[str, Any]:
             "objected": bool(st and st.objected),
             "since": iso_utc(st.at) if st else None,
             "event_id": st.event_id if st else None,
-            # No event at all: silence, which is a refusal (R10).
-            "answer": (
-                "no answer" if st is None
-                else "granted" if st.granted
-                else "objected" if st.objected
-                else "not granted"
-            ),
+            # No event at all: silence, which is a refusal (R10), but no answer on record.
+            "answer": words[purpose.value],
         }
     lists = [
         {"list": name, "status": sub.status, "since": iso_utc(sub.changed_at), "source": sub.source}

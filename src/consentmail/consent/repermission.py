@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 from datetime import UTC, datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from consentmail.consent.state import LEGACY_NOTICE_KIND, LEGACY_NOTICE_PURPOSE
@@ -137,6 +137,34 @@ def mark_answered(session: Session, contact_id: int, purpose: str, at: datetime)
     for row in rows:
         row.answered_at = at
     return len(rows)
+
+
+def answer_requests(session: Session, after_event_id: int) -> None:
+    """Mark answered the open requests that the events after `after_event_id` answer: any
+    choice on the request's purpose at or after it was sent (an expiry is the system, not an
+    answer); answered_at is the first such choice. One statement, whatever the number of
+    events: the ledger's writers (record, record_bulk) call it after appending, in their
+    transaction, so the API, the pages, the forms and imports all close requests alike."""
+    ev, req = ConsentEvent, PermissionRequest
+    answers = and_(
+        ev.id > after_event_id,
+        ev.contact_id == req.contact_id,
+        ev.purpose == req.purpose,
+        ev.action != "expire",
+        ev.at >= req.sent_at,
+    )
+    session.execute(
+        update(req)
+        .where(
+            req.kind == REQUEST_KIND,
+            req.answered_at.is_(None),
+            # Only the contacts of these events: an index range, not the whole table.
+            req.contact_id.in_(select(ev.contact_id).where(ev.id > after_event_id)),
+            exists().where(answers),
+        )
+        .values(answered_at=select(func.min(ev.at)).where(answers).scalar_subquery())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def record_legacy_notice(session: Session, contact_id: int, sent_at: datetime) -> PermissionRequest:

@@ -8,6 +8,9 @@ Rules (laws 1 and 5, cases I3 and I8):
 - a yes for a purpose with no state is a grant; a yes after a withdrawal is kept as it is
   (no re-grant), unless forced with a stated source; a contact who left the list or withdrew
   the newsletter consent gets no new grant of any purpose from a file, unless forced;
+- expiry is not a withdrawal: a yes dated after the grant that lapsed, and recent enough not to
+  be past the purpose's expiry limit itself, renews it; an older one (say the old file again), or
+  an undated one (it may be the lapsed grant), leaves it expired, unless forced;
 - a no records nothing: silence is refusal when there is no state, and an import is not a
   withdrawal when there is a grant (forced: the file is authoritative, the grant is withdrawn);
 - the list subscription follows the newsletter column: created with the grant, never revived
@@ -47,6 +50,8 @@ class Known:
     sub_changed: bool = False
     sub_source: str = ""
     collected_at: datetime | None = None
+    # purpose -> the date of the grant that lapsed, for purposes whose latest event is an expiry
+    expired: dict[str, datetime] | None = None
 
 
 class PlannedEvent(NamedTuple):
@@ -81,19 +86,23 @@ class Policy:
     force: bool = False
     force_source: str = ""
     midnights: dict[date, datetime] = field(default_factory=dict)  # consent_date -> 00:00 UTC
+    # purpose -> the oldest grant date its expiry limit still allows (consent.expiry)
+    valid_since: dict[str, datetime] = field(default_factory=dict)
 
 
 class Outcome(NamedTuple):
     kind: str  # created | updated | unchanged
     kept: bool  # a yes was not applied because of an earlier withdrawal/unsubscribe (I3)
+    stale: bool = False  # a yes was not applied: not dated after the consent's expiry
 
 
 CREATED = Outcome("created", False)
-# (changed, kept) -> the outcome for a contact known before this row
+# (changed, kept, stale) -> the outcome for a contact known before this row
 _OUTCOMES = {
-    (changed, kept): Outcome("updated" if changed else "unchanged", kept)
+    (changed, kept, stale): Outcome("updated" if changed else "unchanged", kept, stale)
     for changed in (False, True)
     for kept in (False, True)
+    for stale in (False, True)
 }
 _NEWSLETTER, _TRACKING, _PROFILING = PURPOSES
 _new_event = tuple.__new__  # a PlannedEvent without NamedTuple's Python-level __new__ (hot path)
@@ -109,7 +118,7 @@ def apply_row(
     at = policy.midnights.get(row.consent_date) or _at(row, policy)
     if contact is None:
         return _create(known, row, policy, events, at)
-    changed = kept = False
+    changed = kept = stale = False
     for name in FIELDS:
         value = getattr(row, name)
         if value and contact.fields[name] != value:  # an empty cell never erases anything
@@ -117,19 +126,34 @@ def apply_row(
             contact.dirty = changed = True
     # I3: someone who left (unsubscribed, or withdrew the newsletter consent) said so after the
     # file was made: its yes grants nothing new to them, for any purpose, unless forced.
-    left = contact.subscription == UNSUBSCRIBED or contact.granted.get(_NEWSLETTER) is False
+    # An expired newsletter consent is no withdrawal: it lapsed, the person did not leave.
+    expired = contact.expired or {}
+    left = contact.subscription == UNSUBSCRIBED or (
+        contact.granted.get(_NEWSLETTER) is False and _NEWSLETTER not in expired
+    )
     evidence: dict[bool, dict[str, Any]] = {}  # forced or not -> shared by this row's events
     for purpose, wanted in zip(PURPOSES, (row.newsletter, row.tracking, row.profiling),
                                strict=True):
         if wanted is None:
             continue  # no such column: the file says nothing
         state = contact.granted.get(purpose)
+        lapsed_at = expired.get(purpose)
         action, forced = "", False
-        if wanted and state is None and not left:
+        # A dated yes newer than the lapsed grant, and not past the limit itself, is a new
+        # consent; an undated one may be the lapsed grant.
+        renewed = (
+            lapsed_at is not None
+            and row.consent_date is not None
+            and at > lapsed_at
+            and at >= policy.valid_since.get(purpose, at)
+        )
+        if wanted and (state is None or renewed) and not left:
             action = "grant"
         elif wanted and not state:
             if policy.force:
                 action, forced = "grant", True
+            elif lapsed_at is not None and not left:
+                stale = True
             else:
                 kept = True
         elif not wanted and state is True and policy.force:
@@ -146,7 +170,7 @@ def apply_row(
         kept = True
     elif sub_change:
         changed = True
-    return _OUTCOMES[changed, kept]
+    return _OUTCOMES[changed, kept, stale]
 
 
 def _create(
@@ -220,7 +244,7 @@ def _unsubscribed(
         changed = True
     if outcome.kind == "created" or not changed:
         return outcome
-    return _OUTCOMES[True, outcome.kept]
+    return _OUTCOMES[True, outcome.kept, outcome.stale]
 
 
 def _at(row: ContactRow, policy: Policy) -> datetime:
@@ -268,6 +292,8 @@ def _event(
     purpose: str, action: str, at: datetime, evidence: dict[str, Any], forced: bool,
 ) -> None:
     contact.granted[purpose] = action == "grant"
+    if contact.expired:
+        contact.expired.pop(purpose, None)  # this event is now the latest
     events.append(
         PlannedEvent(
             contact, purpose, action, at, policy.force_source if forced else policy.source,

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, cast
@@ -33,12 +33,20 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from consentmail.consent.bulk import executemany, record_bulk
+from consentmail.consent.expiry import expiry_days
+from consentmail.consent.ip_capture import ip_capture_enabled
 from consentmail.contacts.address import AddressError, normalise_address
 from consentmail.contacts.columns import ImportFormatError
 from consentmail.contacts.csv_read import PURPOSE_COLUMNS, ContactReader, ContactRow, Rejection
 from consentmail.contacts.lists import existing_list, get_or_create_list
 from consentmail.contacts.plan import FIELDS, Known, PlannedEvent, Policy, apply_row
-from consentmail.db.models import ConsentState, Contact, Subscription, utcnow
+from consentmail.db.models import (
+    ConsentEvent,
+    ConsentState,
+    Contact,
+    Subscription,
+    utcnow,
+)
 
 BATCH = 5000  # rows per transaction: memory stays bounded, round trips stay few
 _CONTACTS = cast(Table, Contact.__table__)
@@ -55,10 +63,15 @@ class ImportSummary:
     updated: int = 0
     unchanged: int = 0
     kept: int = 0  # contacts whose unsubscribe or withdrawal was kept despite a yes (I3)
+    # contacts whose expired consent a yes did not renew (undated, or not newer than the lapsed
+    # grant, or itself past the expiry limit)
+    expired_kept: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     events: int = 0  # ledger events recorded
     ignored_columns: list[str] = field(default_factory=list)  # headers we have no use for
     notes: list[str] = field(default_factory=list)  # what the counts do not say, in sentences
+    # Rows whose consent_ip was dropped: the workspace keeps no IP (`consent ip-capture`).
+    ip_dropped: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -66,6 +79,8 @@ class ImportSummary:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "kept": self.kept,
+            "expired_kept": self.expired_kept,
+            "ip_dropped": self.ip_dropped,
             "rejected": [
                 {"line": r.line, "field": r.field, "value": r.value, "reason": r.reason}
                 for r in self.rejected
@@ -122,8 +137,12 @@ def import_csv(
         force=force,
         force_source=(force_source or "").strip(),
     )
+    keep_ip = ip_capture_enabled(session)
+    policy.valid_since = {
+        purpose: now - timedelta(days=days) for purpose, days in expiry_days(session).items()
+    }
     summary = ImportSummary()
-    kept: set[str] = set()
+    counted: set[tuple[str, str]] = set()  # (address, outcome) counted once per batch
     existing_list(session, list_name)  # a bad name or a slug taken: say so before reading
     list_id: int | None = None
     with ContactReader(path, day_first=day_first, now=now) as reader, _young_gc():
@@ -135,18 +154,21 @@ def import_csv(
             if isinstance(item, Rejection):
                 summary.rejected.append(item)
                 continue
+            if item.ip and not keep_ip:  # off: the file's IP goes nowhere, not even evidence
+                item = item._replace(ip="")
+                summary.ip_dropped += 1
             batch.append(item)
             if len(batch) >= BATCH:
                 list_id = list_id or get_or_create_list(session, list_name).id
-                _import_batch(session, batch, list_id, policy, summary, kept)
+                _import_batch(session, batch, list_id, policy, summary, counted)
                 batch.clear()
                 if not dry_run:
                     session.commit()
-                kept.clear()  # a contact kept in two batches counts twice: rare, and bounded
+                counted.clear()  # a contact kept in two batches counts twice: rare, and bounded
                 gc.collect(0)
         if batch:
             list_id = list_id or get_or_create_list(session, list_name).id
-            _import_batch(session, batch, list_id, policy, summary, kept)
+            _import_batch(session, batch, list_id, policy, summary, counted)
         elif list_id is None and not summary.rejected:
             raise ImportFormatError(
                 f"{path}: no data rows after the header line; nothing imported "
@@ -182,7 +204,7 @@ def _import_batch(
     list_id: int,
     policy: Policy,
     summary: ImportSummary,
-    kept: set[str],
+    counted: set[tuple[str, str]],
 ) -> None:
     if not rows:
         return
@@ -196,9 +218,12 @@ def _import_batch(
             summary.updated += 1
         else:
             summary.unchanged += 1
-        if outcome.kept and row.email not in kept:
-            kept.add(row.email)
+        if outcome.kept and (row.email, "kept") not in counted:
+            counted.add((row.email, "kept"))
             summary.kept += 1
+        if outcome.stale and (row.email, "expired") not in counted:
+            counted.add((row.email, "expired"))
+            summary.expired_kept += 1
     _write(session, known, list_id, planned, policy)
     summary.events += len(planned)
 
@@ -224,13 +249,41 @@ def _load(session: Session, emails: set[str], list_id: int) -> dict[str, Known]:
     ):
         by_id[cid].subscription = status
         by_id[cid].sub_in_db = True
-    for cid, purpose, granted in session.execute(
-        select(ConsentState.contact_id, ConsentState.purpose, ConsentState.granted).where(
-            ConsentState.contact_id.in_(ids)
+    lapsed: list[tuple[int, str]] = []
+    for cid, purpose, granted, action in session.execute(
+        select(
+            ConsentState.contact_id,
+            ConsentState.purpose,
+            ConsentState.granted,
+            ConsentEvent.action,
         )
+        .outerjoin(ConsentEvent, ConsentEvent.id == ConsentState.event_id)
+        .where(ConsentState.contact_id.in_(ids))
     ):
         by_id[cid].granted[purpose] = granted
+        if action == "expire":  # lapsed, not withdrawn: a newer dated yes renews it
+            lapsed.append((cid, purpose))
+    if lapsed:
+        _load_lapsed_grants(session, by_id, lapsed)
     return known
+
+
+def _load_lapsed_grants(
+    session: Session, by_id: dict[int, Known], lapsed: list[tuple[int, str]]
+) -> None:
+    """For each expired (contact, purpose): the date of the latest grant, the one that lapsed."""
+    wanted = set(lapsed)
+    ev = ConsentEvent
+    for cid, purpose, at in session.execute(
+        select(ev.contact_id, ev.purpose, func.max(ev.at))
+        .where(ev.contact_id.in_({cid for cid, _ in lapsed}), ev.action == "grant")
+        .group_by(ev.contact_id, ev.purpose)
+    ):
+        if (cid, purpose) in wanted:
+            contact = by_id[cid]
+            if contact.expired is None:
+                contact.expired = {}
+            contact.expired[purpose] = at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def _among(session: Session, column: ColumnElement[str], values: set[str]) -> ColumnElement[bool]:

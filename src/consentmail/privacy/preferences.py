@@ -47,6 +47,14 @@ class Choices:
     language: str | None = None
     # The form's "language of our emails" field: the only thing that changes contact.language.
     mail_language: str | None = None
+    # The purposes shown ticked (granted when the page was made): one of them sent unticked is
+    # a "no" to record even if the grant lapsed meanwhile.
+    purposes_shown_granted: frozenset[str] = frozenset()
+    ip: str = ""  # the client's address; kept truncated only where the workspace enabled it
+
+    @property
+    def unticked(self) -> frozenset[str]:
+        return self.purposes_shown_granted - self.purposes
 
 
 def purposes_of(session: Session, r: Recipient) -> list[PurposeChoice]:
@@ -102,30 +110,33 @@ def apply_choices(session: Session, r: Recipient, choices: Choices) -> int:
         if wanted:
             changes += int(actions.resubscribe(session, on_list))
         else:
-            changes += int(actions.unsubscribe(session, on_list, "page"))
+            changes += int(actions.unsubscribe(session, on_list, "page", ip=choices.ip))
     wanted_purposes = {p: p in choices.purposes for p in PURPOSES}
     # A grant names the notice this page showed, in the page's language (law 5).
     changes += actions.set_preferences(
-        session, r, wanted_purposes, "page", notice_language=choices.language
+        session, r, wanted_purposes, "page", notice_language=choices.language,
+        unticked=choices.unticked, ip=choices.ip,
     )
     return changes
 
 
-def unsubscribe_all(session: Session, r: Recipient) -> int:
+def unsubscribe_all(session: Session, r: Recipient, *, ip: str = "") -> int:
     """Leave every list and end the newsletter consent. Returns changes recorded."""
     changes = 0
     for current in lists_of(session, r):
         if current.subscribed:
             contact_list = session.get(ContactList, current.list_id)
             assert contact_list is not None
-            changes += int(actions.unsubscribe(session, _on_list(r, contact_list), "page"))
+            changes += int(
+                actions.unsubscribe(session, _on_list(r, contact_list), "page", ip=ip)
+            )
     if actions.current_state(session, r).newsletter.granted:
-        changes += actions.set_preferences(session, r, {"newsletter": False}, "page")
+        changes += actions.set_preferences(session, r, {"newsletter": False}, "page", ip=ip)
     return changes
 
 
-def stop_tracking(session: Session, r: Recipient) -> int:
-    return int(actions.stop_tracking(session, r, "page"))
+def stop_tracking(session: Session, r: Recipient, *, ip: str = "") -> int:
+    return int(actions.stop_tracking(session, r, "page", ip=ip))
 
 
 def language_code(language: str | None) -> str:
@@ -142,14 +153,22 @@ def parse_ids(values: Iterable[object]) -> frozenset[int]:
     return frozenset(ids)
 
 
-def choices_from_form(form: Mapping[str, list[object]], language: str | None) -> Choices:
-    """From the form's fields as lists: purpose, list_shown, list, mail_language; `language` is
-    the page's."""
+def _purposes(values: Iterable[object]) -> frozenset[str]:
+    return frozenset(str(v) for v in values if str(v) in PURPOSES)
+
+
+def choices_from_form(
+    form: Mapping[str, list[object]], language: str | None, ip: str = ""
+) -> Choices:
+    """From the form's fields as lists: purpose, purpose_was (shown ticked), list_shown, list,
+    mail_language; `language` is the page's."""
     mail_language = [str(v) for v in form.get("mail_language", ())]
     return Choices(
-        purposes=frozenset(str(v) for v in form.get("purpose", ()) if str(v) in PURPOSES),
+        purposes=_purposes(form.get("purpose", ())),
         lists_shown=parse_ids(form.get("list_shown", ())),
         lists_ticked=parse_ids(form.get("list", ())),
         language=language,
         mail_language=mail_language[0] if mail_language else None,
+        purposes_shown_granted=_purposes(form.get("purpose_was", ())),
+        ip=ip,
     )

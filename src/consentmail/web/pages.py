@@ -62,13 +62,16 @@ async def unsubscribe_post(token: str, request: Request) -> HTMLResponse:
     body = await request.body()
     method = "one-click" if b"List-Unsubscribe=One-Click" in body else "page"
     url = settings_of(request).database_url
+    # A one-click POST comes from the mailbox provider's servers: their address proves nothing
+    # about the person, so only the page's POST offers one (kept only if the workspace allows).
+    ip = request.client.host if request.client and method == "page" else ""
 
     def run() -> tuple[str | None, str, str] | None:
         with session_factory(url)() as session:
             r = actions.find_recipient(session, token)
             if r is None:
                 return None
-            actions.unsubscribe(session, r, method)  # commits before we answer
+            actions.unsubscribe(session, r, method, ip=ip)  # commits before we answer
             return r.list.name if r.list else None, r.contact.email, r.contact.language
 
     found = await run_in_threadpool(run)
@@ -113,13 +116,14 @@ async def stop_tracking_post(token: str, request: Request) -> HTMLResponse:
     settings = settings_of(request)
     if not csrf_ok(settings.secret_key, token, "stop-tracking", str(form.get("csrf") or "")):
         return expired(request, language(request), "expired.stop")
+    ip = request.client.host if request.client else ""
 
     def run() -> str | None:
         with session_factory(settings.database_url)() as session:
             r = actions.find_recipient(session, token)
             if r is None:
                 return None
-            actions.stop_tracking(session, r, "page")  # commits before we answer
+            actions.stop_tracking(session, r, "page", ip=ip)  # commits before we answer
             return r.contact.language
 
     contact_language = await run_in_threadpool(run)

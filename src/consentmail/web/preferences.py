@@ -113,8 +113,9 @@ async def preferences_post(token: str, request: Request) -> HTMLResponse:
     do = do if do in ACTIONS else "save"
     fields: dict[str, list[object]] = {
         name: list(form.getlist(name))
-        for name in ("purpose", "list_shown", "list", "mail_language")
+        for name in ("purpose", "purpose_was", "list_shown", "list", "mail_language")
     }
+    ip = request.client.host if request.client else ""
 
     def run() -> HTMLResponse:
         with session_factory(settings.database_url)() as session:
@@ -124,13 +125,13 @@ async def preferences_post(token: str, request: Request) -> HTMLResponse:
             lang = language(request, r.contact.language)
             t = i18n.Translator(lang)
             if do == "stop-tracking":
-                service.stop_tracking(session, r)
+                service.stop_tracking(session, r, ip=ip)
                 status = t("prefs.stop_done")
             elif do == "unsubscribe-all":
-                service.unsubscribe_all(session, r)
+                service.unsubscribe_all(session, r, ip=ip)
                 status = t("prefs.unsub_all_done")
             else:
-                choices = service.choices_from_form(fields, lang)
+                choices = service.choices_from_form(fields, lang, ip)
                 status = t("prefs.saved", n=service.apply_choices(session, r, choices))
             return _page(request, session, r, token, lang, status)
 
