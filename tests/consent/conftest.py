@@ -7,12 +7,30 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from consentmail.consent import NewEvent, record
+from consentmail.db.engine import get_engine
 from consentmail.db.models import Campaign, Contact, ContactList, Message, Subscription
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+
+def tamper(url: str, *statements: str) -> None:
+    """Run SQL past the ledger's append-only guard, as an attacker with database access would:
+    the guard triggers are dropped (SQLite) or disabled (PostgreSQL) first."""
+    engine = get_engine(url)
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.execute(text("DROP TRIGGER IF EXISTS consent_event_no_update"))
+            conn.execute(text("DROP TRIGGER IF EXISTS consent_event_no_delete"))
+        else:
+            conn.execute(
+                text("ALTER TABLE consent_event DISABLE TRIGGER consent_event_append_only")
+            )
+        for statement in statements:
+            conn.execute(text(statement))
 
 
 def add_contact(

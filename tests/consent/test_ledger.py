@@ -13,6 +13,7 @@ from consentmail.consent.ledger import LedgerError
 from consentmail.db import session_scope
 from consentmail.db.engine import get_engine
 from consentmail.db.models import Contact
+from tests.consent.conftest import tamper
 
 
 def _contact(url: str, email: str = "ada@example.com") -> int:
@@ -76,15 +77,7 @@ def test_chain_verifies_and_names_first_tampered_record(db_url: str) -> None:
         check = verify_chain(s)
         assert check.ok and check.checked == 3
     # Tamper the way an attacker with DB access would: drop the guard, rewrite, restore.
-    engine = get_engine(db_url)
-    with engine.begin() as conn:
-        if engine.dialect.name == "sqlite":
-            conn.execute(text("DROP TRIGGER consent_event_no_update"))
-        else:
-            conn.execute(
-                text("ALTER TABLE consent_event DISABLE TRIGGER consent_event_append_only")
-            )
-        conn.execute(text("UPDATE consent_event SET action='grant' WHERE id=:i"), {"i": ids[2]})
+    tamper(db_url, f"UPDATE consent_event SET action='grant' WHERE id={ids[2]}")
     with session_scope(db_url) as s:
         check = verify_chain(s)
     assert not check.ok and check.first_broken_id == ids[2] and check.checked == 2

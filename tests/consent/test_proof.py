@@ -6,7 +6,6 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
 from typer.testing import CliRunner
 
 from consentmail.cli.app import app as cli
@@ -14,8 +13,7 @@ from consentmail.consent.notices import add_notice
 from consentmail.consent.proof import UnknownContact, proof_for
 from consentmail.consent.repermission import record_legacy_notice
 from consentmail.db import session_scope
-from consentmail.db.engine import get_engine
-from tests.consent.conftest import T0, add_contact, add_list, grant
+from tests.consent.conftest import T0, add_contact, add_list, grant, tamper
 
 NOTICE = "Wir messen Öffnungen und Klicks, nur mit Ihrer Einwilligung."
 
@@ -67,17 +65,7 @@ def test_proof_lists_events_with_notice_text_and_state(db_url: str) -> None:
 
 def test_tampered_event_shows_hash_mismatch(db_url: str) -> None:
     ids = _person(db_url)
-    engine = get_engine(db_url)
-    with engine.begin() as conn:
-        if engine.dialect.name == "sqlite":
-            conn.execute(text("DROP TRIGGER consent_event_no_update"))
-        else:
-            conn.execute(
-                text("ALTER TABLE consent_event DISABLE TRIGGER consent_event_append_only")
-            )
-        conn.execute(
-            text("UPDATE consent_event SET source='forged' WHERE id=:i"), {"i": ids["tracking"]}
-        )
+    tamper(db_url, f"UPDATE consent_event SET source='forged' WHERE id={ids['tracking']}")
     with session_scope(db_url) as s:
         events = {e["id"]: e["hash_ok"] for e in proof_for(s, "jürgen@example.de")["events"]}
     assert events == {ids["newsletter"]: True, ids["tracking"]: False, ids["withdraw"]: True}

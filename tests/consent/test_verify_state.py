@@ -6,14 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
 from typer.testing import CliRunner
 
 from consentmail.cli.app import app as cli
 from consentmail.consent import verify_chain
 from consentmail.db import session_scope
-from consentmail.db.engine import get_engine
-from tests.consent.conftest import T0, add_contact, grant
+from tests.consent.conftest import T0, add_contact, grant, tamper
 
 
 def _ledger(url: str) -> dict[str, int]:
@@ -29,19 +27,6 @@ def _ledger(url: str) -> dict[str, int]:
         return ids
 
 
-def _sql(url: str, *statements: str) -> None:
-    engine = get_engine(url)
-    with engine.begin() as conn:
-        if engine.dialect.name == "sqlite":
-            conn.execute(text("DROP TRIGGER consent_event_no_delete"))
-        else:
-            conn.execute(
-                text("ALTER TABLE consent_event DISABLE TRIGGER consent_event_append_only")
-            )
-        for statement in statements:
-            conn.execute(text(statement))
-
-
 def test_intact_ledger_checks_every_state(db_url: str) -> None:
     _ledger(db_url)
     with session_scope(db_url) as s:
@@ -51,7 +36,7 @@ def test_intact_ledger_checks_every_state(db_url: str) -> None:
 
 def test_a_cut_off_tail_is_found(db_url: str) -> None:
     ids = _ledger(db_url)
-    _sql(db_url, "DELETE FROM consent_event WHERE id > (SELECT max(id) - 2 FROM consent_event)")
+    tamper(db_url, "DELETE FROM consent_event WHERE id > (SELECT max(id) - 2 FROM consent_event)")
     with session_scope(db_url) as s:
         check = verify_chain(s, batch=2)
     c = ids["c@example.com"]
@@ -69,7 +54,7 @@ def test_a_cut_off_tail_is_found(db_url: str) -> None:
 def test_a_state_that_disagrees_with_its_event_is_found(db_url: str) -> None:
     ids = _ledger(db_url)
     c = ids["c@example.com"]
-    _sql(db_url, f"UPDATE consent_state SET granted = true WHERE contact_id = {c} "
+    tamper(db_url, f"UPDATE consent_state SET granted = true WHERE contact_id = {c} "
                  "AND purpose = 'tracking'")
     with session_scope(db_url) as s:
         check = verify_chain(s)
@@ -83,7 +68,7 @@ def test_a_state_that_disagrees_with_its_event_is_found(db_url: str) -> None:
 def test_a_state_resting_on_an_older_event_is_found(db_url: str) -> None:
     ids = _ledger(db_url)
     c = ids["c@example.com"]
-    _sql(db_url, f"UPDATE consent_state SET granted = true, event_id = {ids['withdraw'] - 1} "
+    tamper(db_url, f"UPDATE consent_state SET granted = true, event_id = {ids['withdraw'] - 1} "
                  f"WHERE contact_id = {c} AND purpose = 'tracking'")
     with session_scope(db_url) as s:
         check = verify_chain(s)
@@ -96,7 +81,7 @@ def test_a_state_resting_on_an_older_event_is_found(db_url: str) -> None:
 def test_an_event_without_state_is_found(db_url: str) -> None:
     ids = _ledger(db_url)
     a = ids["a@example.com"]
-    _sql(db_url, f"DELETE FROM consent_state WHERE contact_id = {a} AND purpose = 'newsletter'")
+    tamper(db_url, f"DELETE FROM consent_state WHERE contact_id = {a} AND purpose = 'newsletter'")
     with session_scope(db_url) as s:
         check = verify_chain(s)
     assert (check.ok, check.contact_id, check.purpose) == (False, a, "newsletter")
@@ -112,7 +97,7 @@ def test_cli_names_contact_purpose_and_event(db_url: str) -> None:
     assert "ledger intact: 7 events checked, 6 consent states match their latest event" in (
         result.output
     )
-    _sql(db_url, "DELETE FROM consent_event WHERE id > (SELECT max(id) - 2 FROM consent_event)")
+    tamper(db_url, "DELETE FROM consent_event WHERE id > (SELECT max(id) - 2 FROM consent_event)")
     result = runner.invoke(cli, ["consent", "verify"], env={"COLUMNS": "300"})
     assert result.exit_code == 1
     assert "ledger intact" not in result.output
