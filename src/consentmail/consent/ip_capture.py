@@ -7,23 +7,13 @@ When on, only the truncated form is ever stored (IPv4 /24, IPv6 /48).
 
 from __future__ import annotations
 
-import ipaddress
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from consentmail.contacts.values import truncate_ip  # noqa: F401 - one truncation for all paths
 from consentmail.db.models import Setting
 
 IP_SETTING = "capture_truncated_ip"  # "1": keep a truncated IP with captured consent
-
-
-def truncate_ip(value: str) -> str:
-    """IPv4 with the last octet zeroed, IPv6 cut to /48 (R21). ValueError if not an IP."""
-    ip = ipaddress.ip_address(value.strip())
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    prefix = 24 if ip.version == 4 else 48
-    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
 
 
 def ip_capture_enabled(session: Session) -> bool:

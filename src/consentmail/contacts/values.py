@@ -41,6 +41,27 @@ _OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _IPV4 = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}\Z")
 
 
+NAME_MAX = 200  # contact.first_name / last_name width: PostgreSQL would refuse longer
+# The characters a mail header refuses (render/headers.py): a name goes into the To header.
+_NAME_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def name_problem(value: str) -> str | None:
+    """Why `value` cannot be stored as a first or last name, or None if it can.
+
+    A name is used in the To header and the greeting of every message: one with a line break or
+    another control character could never be sent (and is how header injection is tried), so
+    it is refused where it comes in, not found at send time."""
+    if len(value) > NAME_MAX:
+        return f"{len(value)} characters, at most {NAME_MAX}"
+    if (m := _NAME_CONTROL.search(value)) is not None:
+        what = {"\n": "a line break (LF)", "\r": "a line break (CR)", "\x00": "a NUL byte"}.get(
+            m.group(), f"the control character U+{ord(m.group()):04X}"
+        )
+        return f"contains {what}; names are used in mail headers"
+    return None
+
+
 def _key(value: str) -> str:
     # NFKC folds full-width letters and composes "si" + U+0300 into "sì".
     return unicodedata.normalize("NFKC", value).strip().casefold()
