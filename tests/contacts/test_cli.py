@@ -38,6 +38,7 @@ def test_import_json() -> None:
         "kept": 0,
     }
     assert data["rejected"][0] == {
+        "file": BOM_CRLF,
         "line": 5,
         "field": "email",
         "value": "mario.rossi@",
@@ -53,6 +54,38 @@ def test_import_table_lists_rejected_rows() -> None:
     assert "created" in out and "rejected" in out and "kept" in out
     assert "There must be something after the @-sign." in out
     assert "unknown consent value 'maybe'" in out
+
+
+def test_rejected_rows_name_the_file_and_quote_it_as_text(workspace: Path) -> None:
+    path = workspace / "odd [bold]name.csv"
+    path.write_text("email,newsletter_consent\na@example.com,[/]\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["contacts", "import", str(path), "--list", "main"], env={"COLUMNS": "400"}
+    )
+    assert result.exit_code == 0, result.output
+    # Text, not rich markup: the file name and the value appear as they are, and a "[/]" in a
+    # cell does not break the table.
+    assert f"Rejected rows of {path}" in result.output
+    assert "unknown consent value '[/]'" in result.output
+
+
+def test_import_help_names_every_separator() -> None:
+    code, out = run("import", "--help")
+    assert code == 0 and "separated by commas, semicolons or tabs" in " ".join(
+        out.replace("│", " ").split()
+    )
+
+
+def test_show_gives_null_for_an_unknown_country_like_the_proof(workspace: Path) -> None:
+    path = workspace / "bare.csv"
+    path.write_text("email,newsletter_consent\nbare@example.com,yes\n", encoding="utf-8")
+    assert run("import", str(path), "--list", "main")[0] == 0
+    code, out = run("show", "bare@example.com", "--json")
+    assert code == 0, out
+    details = json.loads(out)
+    assert (details["country"], details["language"]) == (None, None)
+    code, out = run("show", "bare@example.com")
+    assert code == 0 and "None" not in out
 
 
 def test_dry_run_then_show_finds_nothing() -> None:

@@ -41,18 +41,23 @@ def test_bom_and_crlf_leave_no_trace_in_values() -> None:
             assert "\ufeff" not in value and "\r" not in value and "\n" not in value
 
 
-def test_rejections_carry_physical_line_field_value_and_reason() -> None:
-    rejected = [r for r in read(CONTACT_FIXTURES / "bom_crlf.csv") if isinstance(r, Rejection)]
+def test_rejections_carry_file_physical_line_field_value_and_reason() -> None:
+    path = CONTACT_FIXTURES / "bom_crlf.csv"
+    rejected = [r for r in read(path) if isinstance(r, Rejection)]
     assert rejected == [
-        Rejection(5, "email", "mario.rossi@", "There must be something after the @-sign."),
+        Rejection(
+            5, "email", "mario.rossi@", "There must be something after the @-sign.", str(path)
+        ),
         Rejection(
             6,
             "email",
             "a b@example.com",
             "The email address contains invalid characters before the @-sign: SPACE.",
+            str(path),
         ),
         Rejection(
-            7, "email", "x@example..com", "An email address cannot have two periods in a row."
+            7, "email", "x@example..com", "An email address cannot have two periods in a row.",
+            str(path),
         ),
         Rejection(
             10,
@@ -60,12 +65,14 @@ def test_rejections_carry_physical_line_field_value_and_reason() -> None:
             "maybe",
             "unknown consent value 'maybe': use yes/no, y/n, 1/0, true/false or x "
             "(also sì/si/no, oui/non, vrai/faux, ja/nein, sí, да/нет, 是/否)",
+            str(path),
         ),
         Rejection(
             11,
             "consent_date",
             "31/02/2024",
             "impossible date '31/02/2024' (day is out of range for month)",
+            str(path),
         ),
     ]
 
@@ -99,7 +106,8 @@ def test_month_first_when_told() -> None:
 
 
 def test_crm_headers_multiline_values_blank_lines_and_shifted_rows() -> None:
-    items = read(CONTACT_FIXTURES / "crm_headers.csv")
+    path = CONTACT_FIXTURES / "crm_headers.csv"
+    items = read(path)
     assert items[0] == ContactRow(
         line=2,
         email="camille.martin1@example.org",
@@ -117,8 +125,18 @@ def test_crm_headers_multiline_values_blank_lines_and_shifted_rows() -> None:
         "row",
         "isla.taylor3@example.org,Isla,Taylor,GB,en,yes,2023-09-10,crm,extra,cell",
         "10 values for 9 columns (an unquoted ',' inside a value?)",
+        str(path),
     )
-    assert isinstance(items[3], ContactRow) and items[3].line == 7  # one cell short: padded
+    # One cell short, with a consent column: a cell dropped in the middle would shift the
+    # consents, so it is refused (it used to be padded with an empty cell).
+    assert items[3] == Rejection(
+        7,
+        "row",
+        "noah.wilson4@example.org,Noah,Wilson,GB,en,yes,2023-09-11,crm",
+        "8 values for 9 columns: a missing cell shifts the consent columns (a tracking yes "
+        "could be read as a newsletter yes); add the missing ','",
+        str(path),
+    )
     assert len(items) == 4  # the blank line 5 is skipped
 
 
@@ -177,7 +195,7 @@ def test_empty_file(tmp_path: Path) -> None:
             "in the future (today is 2026-01-15)",
         ),
         ("a@example.com,,,,,,,,,,10.0.0.256", "consent_ip", "not an IP address: '10.0.0.256'"),
-        ("a@example.com," + "x" * 201 + ",,,,,,,,,", "first_name", "longer than 200 characters"),
+        ("a@example.com," + "x" * 201 + ",,,,,,,,,", "first_name", "201 characters, at most 200"),
         ("a@exa\x00mple.com,,,,,,,,,,", "email", "contains a NUL character"),
     ],
 )
@@ -215,10 +233,20 @@ def test_corpus_exports_read_without_bom_and_with_line_numbers(name: str) -> Non
     assert all(r.field == "email" for r in items if isinstance(r, Rejection))
 
 
-def test_unreadable_csv_is_a_format_error(tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "huge.csv", [HEADER, "a@example.com," + "x" * 200_000])
-    with pytest.raises(ImportFormatError, match=r"huge.csv: line 2: field larger than field limit"):
-        list(read_contacts(path))
+def test_a_cell_over_the_csv_limit_is_one_rejected_row(tmp_path: Path) -> None:
+    # Over csv's default 131,072 (which used to stop the whole file) and under FIELD_LIMIT:
+    # refused for its field, and the next row is read.
+    path = write_csv(
+        tmp_path / "huge.csv",
+        [HEADER, "a@example.com," + "x" * 200_000 + ",,,,,,,,,", "b@example.com,,,,,,,,,,"],
+    )
+    first, second = read(path)
+    assert isinstance(first, Rejection) and isinstance(second, ContactRow)
+    assert (first.line, first.field, first.reason) == (
+        2, "first_name", "200,000 characters, more than 131,072: not a value of this column"
+    )
+    assert first.value == "x" * 1000 + "… (200,000 characters)"  # the report stays readable
+    assert second.email == "b@example.com"
 
 
 def test_unclosed_quote_names_every_line_it_swallowed(tmp_path: Path) -> None:
@@ -228,6 +256,13 @@ def test_unclosed_quote_names_every_line_it_swallowed(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     rows = list(read_contacts(path))
-    assert len(rows) == 1 and isinstance(rows[0], Rejection)
-    assert rows[0].line == 2 and rows[0].field == "row"
-    assert "unclosed quote: lines 2-3" in rows[0].reason
+    reason = (
+        "unclosed quote: lines 2-3 were read as one value; close the quote and import those "
+        "lines again"
+    )
+    assert rows == [
+        Rejection(2, "row", "unterminated@example.com,yes", reason, str(path)),
+        Rejection(
+            3, "row", "ok@example.com,yes", f"read into the value of line 2 ({reason})", str(path)
+        ),
+    ]

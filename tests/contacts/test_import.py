@@ -75,7 +75,7 @@ def test_fixture_import_counts_and_rejections(session: Session) -> None:
         (11, "consent_date"),
     ]
     assert summary.rejected[0] == Rejection(
-        5, "email", "mario.rossi@", "There must be something after the @-sign."
+        5, "email", "mario.rossi@", "There must be something after the @-sign.", str(BOM_CRLF)
     )
     assert summary.events == 12
     assert (count(session, Contact), count(session, ConsentEvent)) == (8, 12)
@@ -137,11 +137,15 @@ def test_i3_unsubscribe_and_withdrawal_are_kept(session: Session) -> None:
     assert states(session, "marco.d_angelo8@müller.example")["tracking"] is True
     regrant = events(session, "marco.d_angelo8@müller.example")[-1]
     assert (regrant.purpose, regrant.action, regrant.source) == ("tracking", "grant", "ticket 4711")
+    # F8: a forced event happens at the import; the file's name and date are its evidence.
+    assert regrant.at.replace(tzinfo=UTC) == NOW
     assert regrant.evidence == {
         "imported": True,
         "forced": True,
         "line": 3,
         "consent_source": "event-2025-milano",
+        "file": "bom_crlf.csv",
+        "file_consent_date": "2024-10-01",
     }
     sub_source = session.scalar(select(Subscription.source).where(Subscription.id == sub.id))
     assert sub_source == "ticket 4711"
@@ -384,6 +388,7 @@ def test_summary_as_dict(session: Session) -> None:
     ]
     assert (data["ignored_columns"], data["notes"]) == ([], [])
     assert data["rejected"][1] == {
+        "file": str(BOM_CRLF),
         "line": 6,
         "field": "email",
         "value": "a b@example.com",

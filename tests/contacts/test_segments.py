@@ -7,10 +7,12 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from consentmail.campaigns.queue import queue_campaign
 from consentmail.consent import NewEvent, record
-from consentmail.contacts.segments import engaged_segment
+from consentmail.contacts.segments import engaged_segment, segment_members
 from consentmail.db import session_scope
 from consentmail.db.models import (
     Campaign,
@@ -121,3 +123,74 @@ def test_withdrawing_or_objecting_leaves_the_segment_at_once(db_url: str) -> Non
 def test_bad_n(db_url: str) -> None:  # noqa: F811
     with session_scope(db_url) as s, pytest.raises(ValueError, match="at least 1"):
         engaged_segment(s, 1, last_n_campaigns=0)
+
+
+def test_a_withdrawn_newsletter_consent_leaves_the_segment(db_url: str) -> None:  # noqa: F811
+    """R24 and F6: an unsubscribe from another list withdraws the newsletter consent (granted
+    false, not an objection) but leaves this list's subscription row as it was: out all the
+    same, as a send would leave them out."""
+    with session_scope(db_url) as s:
+        lst = ContactList(name="news")
+        s.add(lst)
+        s.flush()
+        ada = _contact(s, "ada", lst.id, "profiling")
+        ben = _contact(s, "ben", lst.id, "profiling")
+        camp = _campaign(s, lst.id)
+        _opened(s, camp, ada, lst.id)
+        _opened(s, camp, ben, lst.id)
+        record(s, [_event(ben, "newsletter", "withdraw", days=1)])
+        list_id = lst.id
+    with session_scope(db_url) as s:
+        assert engaged_segment(s, list_id) == [ada]
+
+
+def test_opens_measured_under_a_withdrawn_tracking_consent_do_not_count(
+    db_url: str,  # noqa: F811
+) -> None:
+    """R14 and F7: withdrawal applies to mail already sent, so the opens recorded under the
+    tracking consent no longer place the person in a segment (profiling kept)."""
+    with session_scope(db_url) as s:
+        lst = ContactList(name="news")
+        s.add(lst)
+        s.flush()
+        ada = _contact(s, "ada", lst.id, "profiling")
+        cy = _contact(s, "cy", lst.id, "profiling")
+        camp = _campaign(s, lst.id)
+        _opened(s, camp, ada, lst.id)
+        _opened(s, camp, cy, lst.id)
+        record(s, [_event(cy, "tracking", "withdraw", days=1)])
+        list_id = lst.id
+    with session_scope(db_url) as s:
+        assert engaged_segment(s, list_id) == [ada]
+
+
+def test_the_segment_shown_is_the_segment_queued(db_url: str) -> None:  # noqa: F811
+    """`contacts segment` (segment_members) and a send (queue_campaign) agree, whichever
+    consent is missing."""
+    with session_scope(db_url) as s:
+        lst = ContactList(name="news")
+        s.add(lst)
+        s.flush()
+        ada = _contact(s, "ada", lst.id, "profiling")
+        left = [_contact(s, name, lst.id, "profiling") for name in ("ben", "cy", "dee")]
+        camp = _campaign(s, lst.id)
+        for cid in (ada, *left):
+            _opened(s, camp, cid, lst.id)
+        record(s, [
+            _event(left[0], "newsletter", "withdraw", days=1),
+            _event(left[1], "tracking", "withdraw", days=1),
+            _event(left[2], "profiling", "withdraw", days=1),
+        ])
+        draft = Campaign(name="d", list_id=lst.id, subject="s", from_addr="n@example.com",
+                         html="<p>Hi</p>", segment="engaged:3",
+                         aggregate_token=secrets.token_urlsafe(16))
+        s.add(draft)
+        s.flush()
+        shown = segment_members(s, "news", 3).emails
+        queued = queue_campaign(s, draft, k_min=10, default_jurisdiction="strict")
+        sent_to = s.scalars(
+            select(Contact.email).join(Message, Message.contact_id == Contact.id)
+            .where(Message.campaign_id == draft.id)
+        ).all()
+    assert shown == sent_to == ["ada@example.com"]
+    assert (queued.queued, queued.outside_segment) == (1, 3)

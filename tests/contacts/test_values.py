@@ -161,6 +161,11 @@ def test_dates_with_a_time_are_utc_datetimes(value: str, expected: date) -> None
         ("2023-05-01T12:00+25:00", "impossible date '2023-05-01T12:00+25:00' (offset +25:00 "
                                    "out of range)"),
         ("2023-05-01T12", "unreadable date '2023-05-01T12': use YYYY-MM-DD or DD/MM/YYYY"),
+        # Valid local times whose UTC falls outside years 1..9999 (an OverflowError inside).
+        ("0001-01-01 00:00:00+01:00",
+         "impossible date '0001-01-01 00:00:00+01:00' (date value out of range)"),
+        ("9999-12-31 23:30:00-01:00",
+         "impossible date '9999-12-31 23:30:00-01:00' (date value out of range)"),
     ],
 )
 def test_bad_times(value: str, message: str) -> None:

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from consentmail.cli.common import console, fail, print_json, ready_settings, session
 from consentmail.consent.proof import answers, find_contact_by_email
@@ -27,7 +28,10 @@ SHOWN_REJECTIONS = 50  # the rest is in --json
 @contacts_app.command("import")
 def import_(
     file: Annotated[
-        Path, typer.Argument(help="CSV export (UTF-8, with or without BOM; , or ;).")
+        Path, typer.Argument(
+            help="CSV export (UTF-8, with or without BOM; separated by commas, semicolons or "
+            "tabs)."
+        )
     ],
     list_name: str = typer.Option(..., "--list", help="List to subscribe to (created if new)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
@@ -94,11 +98,12 @@ def _print_summary(summary: ImportSummary, dry_run: bool) -> None:
         )
     if not summary.rejected:
         return
-    rejected = Table(title="Rejected rows")
+    # Text, not markup: the file name and the reasons quote what the file says.
+    rejected = Table(title=Text(f"Rejected rows of {summary.rejected[0].file}"))
     for column in ("line", "field", "reason"):
         rejected.add_column(column, overflow="fold")
     for r in summary.rejected[:SHOWN_REJECTIONS]:
-        rejected.add_row(str(r.line), r.field, r.reason)
+        rejected.add_row(str(r.line), Text(r.field), Text(r.reason))
     console.print(rejected)
     if len(summary.rejected) > SHOWN_REJECTIONS:
         console.print(f"... and {len(summary.rejected) - SHOWN_REJECTIONS} more (see --json)")
@@ -132,8 +137,9 @@ def segment(
 ) -> None:
     """Who is in the engaged segment `campaigns create --segment engaged:N` would send to.
 
-    Only contacts who agreed to profiling and are on the list can be in it: engagement is
-    personal data used to choose recipients (R3, R9)."""
+    Only contacts subscribed to the list with newsletter, tracking and profiling consent granted
+    can be in it: engagement is personal data used to choose recipients (R3, R9), and opens
+    measured under a tracking consent withdrawn since no longer count (R14)."""
     settings = ready_settings()
     with session(settings) as sess:
         try:
@@ -172,7 +178,7 @@ def show(
         print_json(details)
         return
     console.print(f"[bold]{details['email']}[/]  {details['first_name']} {details['last_name']}"
-                  f"  {details['country']} {details['language']}", highlight=False)
+                  f"  {details['country'] or ''} {details['language'] or ''}", highlight=False)
     consent = Table(title="Consent")
     for column in ("purpose", "state", "since", "source"):
         consent.add_column(column)

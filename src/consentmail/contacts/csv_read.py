@@ -23,6 +23,9 @@ from consentmail.contacts.address import AddressError, normalise_address
 from consentmail.contacts.columns import COLUMNS, ImportFormatError, map_headers
 from consentmail.contacts.formula import restore
 from consentmail.contacts.values import (
+    NAME_CONTROL,
+    NAME_MAX,
+    name_problem,
     parse_consent,
     parse_date,
     parse_subscription,
@@ -36,7 +39,18 @@ PURPOSE_COLUMNS = {
 }
 _COUNTRY = re.compile(r"[A-Za-z]{2}\Z")
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,4})?\Z")
-_NAME_MAX = 200  # contact.first_name / last_name width: PostgreSQL would refuse longer
+_has_control = NAME_CONTROL.search
+# csv's own limit on one cell, process-wide (131,072 by default, which made one long cell fail
+# the whole file). Past it csv raises and resumes at the next physical line: see __iter__.
+FIELD_LIMIT = 16 * 1024 * 1024
+# No cell we read (address, names, codes, consents, date, source, IP) is legitimately longer:
+# a longer one is refused for its row (the former csv limit: nothing accepted before is now
+# refused).
+CELL_MAX = 131_072
+CONSENT_DATE_FLOOR = date(2000, 1, 1)  # an older consent date is a typo or a placeholder
+VALUE_SHOWN = 1000  # characters of a rejected value kept in the report
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # what csv and the file count as a line
+_ADDRESS_SHAPE = re.compile(r"[^\s@]+@[^\s@]+\Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +59,7 @@ class Rejection:
     field: str
     value: str
     reason: str
+    file: str = ""  # the file as it was named to the import
 
 
 class ContactRow(NamedTuple):
@@ -127,19 +142,33 @@ class ContactReader:
         _check_utf8(self.path)
         # utf-8-sig drops a BOM (I1); newline="" lets csv see CRLF inside quoted values.
         self._fh: TextIO = self.path.open(encoding="utf-8-sig", newline="")
+        self._file = str(self.path)  # named in every rejection
         try:
+            # Blank lines above the header (some tools write them) are skipped, and counted:
+            # line numbers stay those of the file.
+            self._skipped = 0
             header_line = self._fh.readline()
-            if not header_line.strip():
+            while header_line and not header_line.strip():
+                self._skipped += 1
+                header_line = self._fh.readline()
+            if not header_line:
                 raise ImportFormatError(
                     f"{self.path}: empty file (no header line, no data rows); nothing imported"
                 )
             self.delimiter = _sniff_delimiter(header_line)
+            csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
             self._reader = csv.reader(chain([header_line], self._fh), delimiter=self.delimiter)
-            self.headers = [h.strip() for h in next(self._reader)]
+            try:
+                self.headers = [h.strip() for h in next(self._reader)]
+            except csv.Error as exc:  # a header over FIELD_LIMIT: no row can be read
+                raise ImportFormatError(f"{self.path}: header line: {exc}") from None
             mapped = map_headers(self.headers, str(self.path))
             self.columns = mapped.columns
             self.ignored_columns = mapped.ignored  # said once in the import summary
             self._width = len(self.headers)
+            # With consent columns, a row short of a cell may have lost one in the middle:
+            # every later value would be read as the column before it.
+            self._has_consent = bool(PURPOSE_COLUMNS.values() & self.columns.keys())
             at = {c: self.columns.get(c, self._width) for c in COLUMNS}
             self._index = tuple(at[c] for c in (
                 "email", "first_name", "last_name", "country", "language", "consent_date",
@@ -169,47 +198,90 @@ class ContactReader:
         self.close()
 
     def __iter__(self) -> Iterator[ContactRow | Rejection]:
-        reader = self._reader
-        width = len(self.headers)
-        last_line = reader.line_num
+        reader, width, skipped = self._reader, self._width, self._skipped
+        last_line = reader.line_num + skipped
         while True:
+            line = last_line + 1  # where this record starts
             try:
                 cells = next(reader)
             except StopIteration:
                 return
-            except csv.Error as exc:  # e.g. a cell over csv.field_size_limit(): not a contacts file
-                raise ImportFormatError(f"{self.path}: line {last_line + 1}: {exc}") from None
-            line = last_line + 1  # where this record starts
-            last_line = reader.line_num
+            except csv.Error as exc:
+                # A cell over FIELD_LIMIT: csv drops the rest of the physical line where it
+                # noticed and goes on with the next one, so the rows after are read as usual.
+                last_line = reader.line_num + skipped
+                yield from self._reject_lines(
+                    line, last_line, [""] * (last_line - line + 1),
+                    f"{exc}: a value over {FIELD_LIMIT:,} characters (an unclosed quote?); "
+                    "not imported",
+                )
+                continue
+            last_line = reader.line_num + skipped
             joined = "".join(cells)
             if not joined or joined.isspace():
                 continue  # blank line or only separators: nothing to import
+            if last_line > line and self._swallows_rows(cells):
+                # An unclosed quote read the following lines into one value: every line it
+                # swallowed is named, so no row disappears without a word.
+                yield from self._reject_lines(
+                    line, last_line, _LINE_BREAK.split(self.delimiter.join(cells)),
+                    f"unclosed quote: lines {line}-{last_line} were read as one value; close "
+                    "the quote and import those lines again",
+                )
+                continue
             if len(cells) > width:
                 # Usually an unquoted separator inside a value: every later column is shifted,
                 # so a "no" could be read as a "yes". Refuse rather than guess.
                 yield Rejection(
-                    line, "row", self.delimiter.join(cells),
+                    line, "row", _shown(self.delimiter.join(cells)),
                     f"{len(cells)} values for {width} columns (an unquoted "
-                    f"{self.delimiter!r} inside a value?)",
+                    f"{self.delimiter!r} inside a value?)", self._file,
                 )
                 continue
-            if (
-                last_line > line
-                and len(cells) < width
-                and any("\n" in c and self.delimiter in c for c in cells)
-            ):
-                # An unclosed quote reads the following lines into one value: name every line
-                # it swallowed, so no good row disappears without a word.
+            if len(cells) < width and self._has_consent:
                 yield Rejection(
-                    line, "row", self.delimiter.join(cells)[:200],
-                    f"unclosed quote: lines {line}-{last_line} were read as one value; "
-                    "close the quote and import those lines again",
+                    line, "row", _shown(self.delimiter.join(cells)),
+                    f"{len(cells)} values for {width} columns: a missing cell shifts the "
+                    "consent columns (a tracking yes could be read as a newsletter yes); "
+                    f"add the missing {self.delimiter!r}", self._file,
                 )
                 continue
             try:
                 yield self._parse(line, cells, joined)
             except _RowError as err:
-                yield Rejection(line, err.field, err.value, err.reason)
+                yield Rejection(line, err.field, _shown(err.value), err.reason, self._file)
+
+    def _swallows_rows(self, cells: list[str]) -> bool:
+        """Whether a record spanning lines holds, inside a value, lines that are rows of this
+        file (an address in the email column, separators): the sign of an unclosed quote.
+
+        Only called for records that span lines (rare), so it may parse again."""
+        delimiter, at = self.delimiter, self.columns["email"]
+        for cell in cells:
+            if "\n" not in cell and "\r" not in cell:
+                continue
+            if len(cells) < self._width and delimiter in cell:
+                return True  # the rest of the file up to a quote became this value
+            for text in _LINE_BREAK.split(cell)[1:]:  # each starts a physical line
+                if delimiter not in text:
+                    continue
+                parsed = next(csv.reader([text], delimiter=delimiter), [])
+                if at < len(parsed) and _ADDRESS_SHAPE.match(parsed[at].strip()):
+                    return True
+        return False
+
+    def _reject_lines(
+        self, first: int, last: int, texts: list[str], reason: str
+    ) -> Iterator[Rejection]:
+        """One rejection per physical line first..last (texts: their text, as far as known),
+        so the counts add up to the lines of the file."""
+        yield Rejection(first, "row", _shown(texts[0] if texts else ""), reason, self._file)
+        for number in range(first + 1, last + 1):
+            text = texts[number - first] if number - first < len(texts) else ""
+            yield Rejection(
+                number, "row", _shown(text), f"read into the value of line {first} ({reason})",
+                self._file,
+            )
 
     def _parse(self, line: int, cells: list[str], joined: str) -> ContactRow:
         # One empty cell past the end stands for every column the file does not have (csv
@@ -218,6 +290,8 @@ class ContactReader:
         if "\x00" in joined:
             bad = next(i for i, cell in enumerate(cells) if "\x00" in cell)
             raise _RowError(self.headers[bad], cells[bad], "contains a NUL character")
+        if len(joined) > CELL_MAX:
+            self._check_sizes(cells)
         (i_email, i_first, i_last, i_country, i_language, i_date, i_source, i_ip) = self._index
         raw_email = cells[i_email]
         first_name, last_name = cells[i_first].strip(), cells[i_last].strip()
@@ -228,10 +302,12 @@ class ContactReader:
             email = normalise_address(raw_email)
         except AddressError as err:
             raise _RowError("email", raw_email, err.reason) from None
-        if len(first_name) > _NAME_MAX or len(last_name) > _NAME_MAX:
-            field, name = ("first_name", first_name) if len(first_name) > _NAME_MAX else (
-                "last_name", last_name)
-            raise _RowError(field, name, f"longer than {_NAME_MAX} characters")
+        # One search for both names on the common path; name_problem says what is wrong.
+        if (len(first_name) > NAME_MAX or len(last_name) > NAME_MAX
+                or _has_control(first_name + last_name)):
+            for field, name in (("first_name", first_name), ("last_name", last_name)):
+                if (problem := name_problem(name)) is not None:
+                    raise _RowError(field, name, problem)
         # The other cells take few distinct values in an export (and few combinations of
         # country, language and consents): each distinct value or combination is checked once.
         profile, date_cell, ip_cell = self._profile_cells(cells), (cells[i_date],), (cells[i_ip],)
@@ -249,6 +325,17 @@ class ContactReader:
             (line, email, first_name, last_name, country, language, newsletter, tracking,
              profiling, when, cells[i_source].strip(), ip, subscription),
         )
+
+    def _check_sizes(self, cells: list[str]) -> None:
+        """_RowError for the first cell we read that is longer than CELL_MAX (columns we do
+        not read are not looked at)."""
+        for index in sorted(self.columns.values()):
+            if len(cells[index]) > CELL_MAX:
+                raise _RowError(
+                    self.headers[index], cells[index],
+                    f"{len(cells[index]):,} characters, more than {CELL_MAX:,}: not a value "
+                    "of this column",
+                )
 
     def _checked(
         self, cache: dict[tuple[str, ...], tuple[Any, ...]], raws: tuple[str, ...],
@@ -283,6 +370,10 @@ class ContactReader:
                 when = parse_date(text, day_first=self.day_first) if text else None
             except ValueError as err:
                 raise _RowError(column, text, str(err)) from None
+            if when is not None and _day(when) < CONSENT_DATE_FLOOR:
+                raise _RowError(
+                    column, text, f"before {CONSENT_DATE_FLOOR}: not a plausible consent date"
+                )
             if isinstance(when, datetime) and self.now is not None:
                 if when > self.now:
                     now = f"{self.now:%Y-%m-%d %H:%M:%S}"
@@ -299,6 +390,13 @@ class ContactReader:
             return truncate_ip(text) if text else ""
         except ValueError as err:
             raise _RowError(column, text, str(err)) from None
+
+
+def _shown(value: str) -> str:
+    """A rejected value as reported: a huge one is cut (the report is read by a person)."""
+    if len(value) <= VALUE_SHOWN:
+        return value
+    return f"{value[:VALUE_SHOWN]}… ({len(value):,} characters)"
 
 
 def _day(when: date) -> date:

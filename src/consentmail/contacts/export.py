@@ -81,8 +81,9 @@ def contact_details(session: Session, raw_email: str, *, last_events: int = 20) 
         "email": contact.email,
         "first_name": contact.first_name,
         "last_name": contact.last_name,
-        "country": contact.country,
-        "language": contact.language,
+        # null when unknown, as `consent proof` says it
+        "country": contact.country or None,
+        "language": contact.language or None,
         "suppressed": contact.suppressed,
         "collected_at": contact.collected_at,
         "lists": [

@@ -83,9 +83,11 @@ class PlannedEvent(NamedTuple):
 class Policy:
     source: str  # "import:<file name>"
     now: datetime
+    file: str = ""  # the file's name, in the evidence of forced events (their source is --source)
     force: bool = False
     force_source: str = ""
-    midnights: dict[date, datetime] = field(default_factory=dict)  # consent_date -> 00:00 UTC
+    # consent_date -> 00:00 UTC (looked up with None too: an undated row finds nothing)
+    midnights: dict[date | None, datetime] = field(default_factory=dict)
     # purpose -> the oldest grant date its expiry limit still allows (consent.expiry)
     valid_since: dict[str, datetime] = field(default_factory=dict)
 
@@ -160,9 +162,13 @@ def apply_row(
             action, forced = "withdraw", True
         if action:
             if forced not in evidence:
-                evidence[forced] = _evidence(row, forced)
-            # A forced withdrawal happens now; the file's date is when the person said yes.
-            when = at if action == "grant" else policy.now
+                evidence[forced] = (
+                    _forced_evidence(row, policy) if forced else _evidence(row, False)
+                )
+            # A forced event happens now, on someone's word (--source): the file's date is when
+            # the person said yes before, and dating the event then would put it before the
+            # withdrawal it overrides (and could make it expire at once). Kept as evidence.
+            when = policy.now if forced else at
             _event(events, contact, row, policy, purpose, action, when, evidence[forced], forced)
             changed = True
     sub_change = _subscription(contact, row, policy)
@@ -285,6 +291,22 @@ def _evidence(row: ContactRow, forced: bool) -> SerialisedEvidence:
 
 
 _EVIDENCE_HEADS: dict[tuple[bool, str, str], str] = {}
+
+
+def _forced_evidence(row: ContactRow, policy: Policy) -> SerialisedEvidence:
+    """_evidence of a forced event, with what the file says that the event does not: its name
+    and its consent date. Rare (one per forced change), so not cached."""
+    evidence = SerialisedEvidence(imported=True, forced=True, line=row.line)
+    if policy.file:
+        evidence["file"] = policy.file
+    if row.consent_date is not None:
+        evidence["file_consent_date"] = row.consent_date.isoformat()
+    if row.consent_source:
+        evidence["consent_source"] = row.consent_source
+    if row.ip:
+        evidence["ip"] = row.ip
+    evidence.canonical = canonical_json(evidence)
+    return evidence
 
 
 def _event(

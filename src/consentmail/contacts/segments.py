@@ -1,9 +1,13 @@
-"""Engagement segments, behind the profiling gate (issue 3 item 7, R3, R9, R24).
+"""Engagement segments, behind the profiling gate (issue 3 item 7, R3, R9, R14, R24).
 
 Using what someone opened to pick who gets what is profiling: a segment built from engagement only
-ever holds contacts whose profiling consent is granted at the moment it is computed. Only personal
-engagement recorded under a consent basis counts; exemption data (security, mandatory,
-deliverability) and the legacy regime serve their own purpose and never feed a segment.
+ever holds contacts who, at the moment it is computed, are subscribed to the list and have the
+newsletter, tracking and profiling consents granted. Newsletter: a segment picks recipients of
+marketing, and someone who withdrew it gets none (so the preview agrees with what a send
+queues). Tracking: the opens were measured under it, and a withdrawal applies to mail already
+sent (R14). Only personal engagement recorded under a consent basis counts; exemption data
+(security, mandatory, deliverability) and the legacy regime serve their own purpose and never
+feed a segment.
 """
 
 from __future__ import annotations
@@ -83,9 +87,12 @@ def engaged_segment(
 
 def _engaged(list_id: int, campaigns: list[int], *columns: Any) -> Select:
     """`columns` of the engaged contacts (one row each, by contact id): the gate is here."""
-    profiling = ConsentState.__table__.alias("profiling")
-    newsletter = ConsentState.__table__.alias("newsletter")
-    return (
+    # The gate: a granted row for each of these purposes, or no membership; an objection to
+    # direct marketing also ends the related profiling (R24).
+    granted = [
+        ConsentState.__table__.alias(purpose) for purpose in ("newsletter", "tracking", "profiling")
+    ]
+    query = (
         select(*columns)
         .select_from(Message)
         .distinct()
@@ -95,19 +102,6 @@ def _engaged(list_id: int, campaigns: list[int], *columns: Any) -> Select:
             Subscription,
             (Subscription.contact_id == Message.contact_id) & (Subscription.list_id == list_id),
         )
-        # The gate: no granted profiling row, no membership.
-        .join(
-            profiling,
-            (profiling.c.contact_id == Message.contact_id)
-            & (profiling.c.purpose == "profiling")
-            & profiling.c.granted.is_(True),
-        )
-        # R24: an objection to direct marketing also stops the related profiling.
-        .outerjoin(
-            newsletter,
-            (newsletter.c.contact_id == Message.contact_id)
-            & (newsletter.c.purpose == "newsletter"),
-        )
         .where(
             Message.campaign_id.in_(campaigns),
             Engagement.kind.in_(("open", "click")),
@@ -115,10 +109,18 @@ def _engaged(list_id: int, campaigns: list[int], *columns: Any) -> Select:
             Engagement.basis.like(CONSENT_BASIS),
             Subscription.status == "subscribed",
             Contact.suppressed.is_(False),
-            newsletter.c.objected.is_not(True),
         )
         .order_by(Message.contact_id)
     )
+    for state in granted:
+        query = query.join(
+            state,
+            (state.c.contact_id == Message.contact_id)
+            & (state.c.purpose == state.name)
+            & state.c.granted.is_(True)
+            & state.c.objected.is_not(True),
+        )
+    return query
 
 
 @dataclass(frozen=True)
@@ -143,11 +145,8 @@ def segment_members(session: Session, list_name: str, last_n_campaigns: int) -> 
     contact_list = require_list(session, list_name)
     check_last_n(last_n_campaigns)
     campaigns = last_campaigns(session, contact_list.id, last_n_campaigns)
-    rows = (
-        session.execute(_engaged(contact_list.id, campaigns, Message.contact_id, Contact.email))
-        if campaigns
-        else []
-    )
-    return SegmentMembers(
-        contact_list.name, last_n_campaigns, campaigns, [email for _, email in rows]
-    )
+    emails: list[str] = []
+    if campaigns:
+        query = _engaged(contact_list.id, campaigns, Message.contact_id, Contact.email)
+        emails = [email for _, email in session.execute(query)]
+    return SegmentMembers(contact_list.name, last_n_campaigns, campaigns, emails)

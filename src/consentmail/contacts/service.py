@@ -82,7 +82,8 @@ class ImportSummary:
             "expired_kept": self.expired_kept,
             "ip_dropped": self.ip_dropped,
             "rejected": [
-                {"line": r.line, "field": r.field, "value": r.value, "reason": r.reason}
+                {"file": r.file, "line": r.line, "field": r.field, "value": r.value,
+                 "reason": r.reason}
                 for r in self.rejected
             ],
             "ignored_columns": self.ignored_columns,
@@ -133,6 +134,7 @@ def import_csv(
     now = now.astimezone(UTC)
     policy = Policy(
         source=f"import:{path.name}",
+        file=path.name,
         now=now,
         force=force,
         force_source=(force_source or "").strip(),
