@@ -10,8 +10,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consentmail.contacts.values import truncate_ip  # noqa: F401 - one truncation for all paths
 from consentmail.db.models import Setting
+from consentmail.ip import truncate_ip  # noqa: F401 - one truncation for all paths
 
 IP_SETTING = "capture_truncated_ip"  # "1": keep a truncated IP with captured consent
 

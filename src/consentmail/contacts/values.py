@@ -4,10 +4,11 @@ Pure functions."""
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import unicodedata
 from datetime import UTC, date, datetime, timedelta, timezone
+
+from consentmail.ip import truncate_ip  # noqa: F401 - a cell value of exports too
 
 # I2: the spellings seen in real exports. Anything else is an error for that row: reading an
 # unknown word as "no" (or "yes") would silently change what the person chose.
@@ -36,9 +37,6 @@ _TIME = (
 )
 _ISO = re.compile(rf"([0-9]{{4}})-([0-9]{{1,2}})-([0-9]{{1,2}}){_TIME}\Z", re.IGNORECASE)
 _NUMERIC = re.compile(rf"([0-9]{{1,2}})([/.])([0-9]{{1,2}})\2([0-9]{{4}}){_TIME}\Z", re.IGNORECASE)
-# Dotted quad exactly as ipaddress accepts it: ASCII digits, 0-255, no leading zeros.
-_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-_IPV4 = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}\Z")
 
 
 NAME_MAX = 200  # contact.first_name / last_name width: PostgreSQL would refuse longer
@@ -141,20 +139,3 @@ def _zone(offset: str | None) -> timezone:
     if delta >= timedelta(hours=24):
         raise ValueError(f"offset {offset} out of range")
     return timezone(-delta if offset[0] == "-" else delta)
-
-
-def truncate_ip(value: str) -> str:
-    """The IP without its host part: IPv4 last octet zeroed, IPv6 cut to /48. Empty stays ""."""
-    text = value.strip()
-    if not text:
-        return ""
-    if m := _IPV4.match(text):
-        return f"{m[1]}.{m[2]}.{m[3]}.0"  # the common case, without building objects
-    try:
-        ip = ipaddress.ip_address(text)
-    except ValueError:
-        raise ValueError(f"not an IP address: {text!r}") from None
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    prefix = 24 if ip.version == 4 else 48
-    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
