@@ -14,6 +14,7 @@ from consentmail.consent.proof import UnknownContact, proof_for
 from consentmail.consent.repermission import record_legacy_notice
 from consentmail.db import session_scope
 from tests.consent.conftest import T0, add_contact, add_list, grant, tamper
+from tests.consent.notice_tamper import tamper_notices
 
 NOTICE = "Wir messen Öffnungen und Klicks, nur mit Ihrer Einwilligung."
 
@@ -39,9 +40,11 @@ def test_proof_lists_events_with_notice_text_and_state(db_url: str) -> None:
     tracking = events[ids["tracking"]]
     assert tracking["notice"]["text"] == NOTICE and tracking["notice"]["language"] == "de"
     assert tracking["notice"]["found"] and tracking["hash_ok"]
+    assert tracking["notice"]["text_ok"] is True
     assert (tracking["source"], tracking["method"]) == ("test", "api")
     assert tracking["at"].startswith("2026-11-01T12:00:00")
     assert events[ids["newsletter"]]["notice"]["found"] is False  # no notice stored: said so
+    assert events[ids["newsletter"]]["notice"]["text_ok"] is None  # no text to check
     assert proof["state"]["newsletter"]["answer"] == "granted"
     assert proof["state"]["tracking"] == {
         "granted": False,
@@ -90,8 +93,43 @@ def test_cli_proof_json_and_table(cli_env: str) -> None:
     assert result.exit_code == 1 and "no contact with address" in result.output
 
 
+def test_cli_proof_json_error_is_json(cli_env: str) -> None:
+    result = CliRunner().invoke(cli, ["consent", "proof", "nobody@example.com", "--json"])
+    assert result.exit_code == 1
+    assert json.loads(result.output) == {"error": "no contact with address 'nobody@example.com'"}
+
+
+def test_edited_notice_text_is_flagged(cli_env: str) -> None:
+    """The words under a stored sha256 rewritten past the database's guard: the proof shows the
+    stored text but says it is not what the event hashed."""
+    ids = _person(cli_env)
+    tamper_notices(cli_env, "UPDATE notice SET text = 'Rewritten after the fact: you agreed to "
+                            "everything.' WHERE version = '2027-01-01'")
+    runner = CliRunner()
+    proof = json.loads(runner.invoke(cli, ["consent", "proof", "jürgen@example.de",
+                                           "--json"]).output)
+    notice = {e["id"]: e["notice"] for e in proof["events"]}[ids["tracking"]]
+    assert (notice["found"], notice["text_ok"]) == (True, False)
+    result = runner.invoke(cli, ["consent", "proof", "jürgen@example.de"],
+                           env={"COLUMNS": "300"})
+    assert result.exit_code == 0
+    assert "text edited: not these words" in result.output
+    assert ("warning: the stored text below does not hash to this sha256: it was changed after "
+            "the event and is not the words the person saw") in result.output
+
+
 def test_cli_verify_still_works(cli_env: str) -> None:
-    _person(cli_env)
-    result = CliRunner().invoke(cli, ["consent", "verify", "--json"])
+    ids = _person(cli_env)
+    runner = CliRunner()
+    # _person's newsletter grant names the tracking notice's version and hash, which is stored
+    # for tracking only: verify says the words that event proves are not there.
+    result = runner.invoke(cli, ["consent", "verify", "--json"])
+    assert result.exit_code == 1
+    check = json.loads(result.output.split("\nerror:")[0])
+    assert (check["kind"], check["first_broken_id"], check["checked"]) == (
+        "notice", ids["newsletter"], 3)
+    with session_scope(cli_env) as s:
+        add_notice(s, "newsletter", "2027-01-01", "de", NOTICE)
+    result = runner.invoke(cli, ["consent", "verify", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["checked"] == 3

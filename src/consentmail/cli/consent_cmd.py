@@ -26,16 +26,19 @@ from consentmail.campaigns.permission_mail import (
 from consentmail.cli.campaigns_cmd import deliver_with_progress, progress_counts
 from consentmail.cli.common import console, fail, print_json, ready_settings, session
 from consentmail.config import Settings
-from consentmail.consent import verify_chain
 from consentmail.consent.expiry import ExpiryError, expire_due, expiry_days, set_expiry_days
 from consentmail.consent.explain import ExplainError, explain
 from consentmail.consent.ip_capture import ip_capture_enabled, set_ip_capture
+from consentmail.consent.ledger import ChainCheck, LedgerError, parse_anchor
+from consentmail.consent.notice_text import read_notice_file
 from consentmail.consent.notices import (
     NoticeError,
-    add_notice,
-    list_notices,
+    current_ids,
+    current_notice,
     notice_dict,
+    notice_rows,
     seed_default_notices,
+    store_notice,
 )
 from consentmail.consent.overrides import (
     OverrideError,
@@ -44,6 +47,7 @@ from consentmail.consent.overrides import (
     set_override,
 )
 from consentmail.consent.proof import UnknownContact, proof_for
+from consentmail.consent.verify import verify_ledger
 from consentmail.policy import PROFILES
 
 consent_app = typer.Typer(
@@ -58,27 +62,65 @@ policy_app = typer.Typer(help="Policy profiles: explain a decision, workspace ov
 
 # --- consent ---------------------------------------------------------------------------------
 @consent_app.command("verify")
-def consent_verify(as_json: bool = typer.Option(False, "--json")) -> None:
-    """Check the consent ledger's hash chain and the derived state against it (a cut-off tail
-    leaves states pointing at missing events); names the first broken record."""
+def consent_verify(
+    head: str | None = typer.Option(
+        None, "--head", metavar="ID:HASH",
+        help="A head printed by an earlier run and kept outside the database (a ticket, a log): "
+        "that event must still be there with that hash, so a removed tail or a rewritten and "
+        "re-hashed chain up to it is found.",
+    ),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Check the consent ledger's hash chain, the derived state against it (a cut-off tail
+    leaves states pointing at missing events) and the notice texts the events name; names the
+    first broken record. Prints the head (last event id and hash): record it to anchor later
+    runs."""
+    try:
+        anchor = parse_anchor(head) if head is not None else None
+    except LedgerError as exc:
+        fail(f"--head: {escape(str(exc))}")
     s = ready_settings()
     with session(s) as sess:
-        result = verify_chain(sess)
+        result = verify_ledger(sess, anchor)
     if as_json:
         print_json(dataclasses.asdict(result))
     elif result.ok:
         console.print(f"ledger intact: {result.checked} events checked, "
-                      f"{result.states_checked} consent states match their latest event")
-    if not result.ok and result.contact_id is not None:
-        fail(
-            f"ledger and consent state disagree: {result.problem} "
-            f"(hash chain of {result.checked} events intact)"
-        )
+                      f"{result.states_checked} consent states match their latest event",
+                      soft_wrap=True)
+        console.print(f"{result.notices_checked} notice texts match their sha256")
+        if anchor is not None:
+            console.print(f"anchor event {anchor.id} is there with the hash recorded: nothing up "
+                          "to it was removed or rewritten")
+        _print_head(result)
     if not result.ok:
-        fail(
-            f"ledger broken at event {result.first_broken_id}: {result.problem} "
-            f"({result.checked} events before it are intact)"
-        )
+        fail(escape(_verify_failure(result, head)))
+
+
+def _print_head(result: ChainCheck) -> None:
+    if result.head_id is None:
+        console.print("head: none (the ledger is empty)")
+        return
+    anchor = f"{result.head_id}:{result.head_hash}"
+    # One line, never wrapped: it is meant to be copied into a ticket as it is.
+    console.print(f"head: {anchor}", soft_wrap=True, highlight=False)
+    console.print("record the head outside the database; `consentmail consent verify --head "
+                  f"{result.head_id}:…` later proves nothing up to it was removed or rewritten",
+                  soft_wrap=True, highlight=False)
+
+
+def _verify_failure(result: ChainCheck, head: str | None) -> str:
+    if result.kind == "state":
+        return (f"ledger and consent state disagree: {result.problem} "
+                f"(hash chain of {result.checked} events intact)")
+    if result.kind == "anchor":
+        return f"ledger does not match the anchor {head}: {result.problem}"
+    if result.kind == "notice":
+        return (f"notice texts do not match the ledger: {result.problem} (hash chain of "
+                f"{result.checked} events and {result.states_checked} consent states intact)")
+    where = "" if "missing" in result.problem else f" at event {result.first_broken_id}"
+    return (f"ledger broken{where}: {result.problem} "
+            f"({result.checked} events before it are intact)")
 
 
 @consent_app.command("proof")
@@ -92,7 +134,10 @@ def consent_proof(
         with session(s) as sess:
             proof = proof_for(sess, email)
     except UnknownContact as exc:
-        fail(str(exc))
+        if as_json:  # a script asked for JSON: it gets JSON, errors included
+            print_json({"error": str(exc)})
+            raise typer.Exit(1) from None
+        fail(escape(str(exc)))
     if as_json:
         print_json(proof)
     else:
@@ -123,7 +168,7 @@ def _print_proof(proof: dict[str, Any]) -> None:
     for col in ("id", "time", "purpose", "action", "source / method", "notice", "evidence",
                 "ip", "hash"):
         events.add_column(col, overflow="fold")
-    texts: dict[tuple[str, str, str], str | None] = {}
+    texts: dict[tuple[str, str, str], tuple[str | None, bool | None]] = {}
     for ev in proof["events"]:
         n = ev["notice"]
         notice = "-"
@@ -131,7 +176,9 @@ def _print_proof(proof: dict[str, Any]) -> None:
             notice = f"{n['version']} ({n['language'] or '?'})\nsha256 {n['sha256'][:12]}…"
             if not n["found"]:
                 notice += "\n[red]text not stored[/]"
-            texts[(ev["purpose"], n["version"], n["sha256"])] = n["text"]
+            elif not n["text_ok"]:
+                notice += "\n[red]text edited: not these words[/]"
+            texts[(ev["purpose"], n["version"], n["sha256"])] = (n["text"], n["text_ok"])
         events.add_row(
             str(ev["id"]), ev["at"], ev["purpose"], ev["action"],
             f"{escape(ev['source'])}\n{ev['method']}", notice,
@@ -140,9 +187,16 @@ def _print_proof(proof: dict[str, Any]) -> None:
             ev["hash"][:12] + "…" + ("" if ev["hash_ok"] else "\n[red]hash mismatch[/]"),
         )
     console.print(events)
-    for (purpose, version, sha), text in texts.items():
+    for (purpose, version, sha), (text, text_ok) in texts.items():
         console.print(f"\n[bold]Notice {purpose} {version}[/] (sha256 {sha})")
-        console.print(escape(text) if text else "[red]the text of this version is not stored[/]")
+        if text is None:
+            console.print("[red]the text of this version is not stored[/]")
+            continue
+        if not text_ok:
+            console.print("[bold red]warning: the stored text below does not hash to this "
+                          "sha256: it was changed after the event and is not the words the "
+                          "person saw[/]")
+        console.print(escape(text))
     if proof["requests"]:
         console.print("\n[bold]Permission requests and legacy notices[/]")
         for r in proof["requests"]:
@@ -152,7 +206,9 @@ def _print_proof(proof: dict[str, Any]) -> None:
 
 @consent_app.command("expire")
 def consent_expire(as_json: bool = typer.Option(False, "--json")) -> None:
-    """Append `expire` events for grants older than their purpose's configured limit."""
+    """Append `expire` events for grants older than their purpose's configured limit.
+
+    `consentmail serve` does this daily; decisions ignore a lapsed grant even before."""
     s = ready_settings()
     with session(s) as sess:
         limits = expiry_days(sess)
@@ -168,7 +224,9 @@ def consent_expire(as_json: bool = typer.Option(False, "--json")) -> None:
 @consent_app.command("expiry")
 def consent_expiry(
     purpose: str | None = typer.Argument(None, help="newsletter | tracking | profiling"),
-    days: int | None = typer.Argument(None, help="Grants older than this many days expire."),
+    days: int | None = typer.Argument(
+        None, help="Grants older than this many days expire (1 to 36500)."
+    ),
     clear: bool = typer.Option(False, "--clear", help="Remove the purpose's limit."),
 ) -> None:
     """Show, set or clear the consent expiry per purpose (default: consent never expires)."""
@@ -240,8 +298,9 @@ def consent_ask(
     "legacy-notice",
     help="Tell a list's fr-cnil-2026 legacy contacts about tracking, with a way to object (R11)."
     "\n\nOnce per contact collected before the profile's date with no tracking answer on "
-    "record. The email measures nothing and links the one-click objection; its date starts the "
-    "objection period after which non-objectors may be measured.",
+    "record and never asked for tracking consent (that email said silence is no). The email "
+    "measures nothing and links the one-click objection; its date starts the objection period "
+    "after which non-objectors may be measured.",
 )
 def consent_legacy_notice(
     list_name: str = typer.Option(..., "--list", help="The list whose legacy contacts are told."),
@@ -267,9 +326,10 @@ _SKIPPED = {
     "unsubscribed": "unsubscribed from the list",
     "no_newsletter": "without newsletter consent",
     "granted": "already granted",
-    "too_soon": "asked or refused less than six months ago",
+    "too_soon": "asked, refused or collected without an answer less than six months ago",
     "not_legacy": "not a legacy contact of a profile with an objection window",
     "answered": "tracking answer on record",
+    "asked": "asked for tracking consent (silence there is a refusal, R10)",
     "already_informed": "already informed",
 }
 
@@ -326,49 +386,70 @@ def notices_add(
     language: str = typer.Option(..., "--language", help="it | en | fr | de | es"),
     file: Path = typer.Option(..., "--file", help="UTF-8 text file with the notice."),
 ) -> None:
-    """Store a notice version. Stored versions never change: new words need a new version."""
+    """Store a notice version; it becomes the current one of its purpose and language (whatever
+    its name). Stored versions never change: new words need a new version."""
     try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"{file}: {exc}")
+        text = read_notice_file(file)
+    except NoticeError as exc:
+        fail(escape(str(exc)))
     s = ready_settings()
     try:
         with session(s) as sess:
-            notice = add_notice(sess, purpose, version, language, text)
-            out = notice_dict(notice)
+            notice, added = store_notice(sess, purpose, version, language, text)
+            out = notice_dict(notice, current=notice.id in current_ids(sess))
+            current = current_notice(sess, notice.purpose, notice.language)
+            current_version = current.version if current else None
     except NoticeError as exc:
-        fail(f"{file}: {exc}")
-    console.print(f"notice {out['purpose']}/{out['version']}/{out['language']} "
-                  f"sha256 {out['sha256']}")
+        fail(escape(f"{file}: {exc}"))
+    key = f"{out['purpose']}/{out['version']}/{out['language']}"
+    console.print(f"notice {key} sha256 {out['sha256']}", soft_wrap=True, highlight=False)
+    if not added:
+        console.print("already stored with this text: nothing changed", highlight=False)
+    if out["current"]:
+        console.print(f"current for {out['purpose']}/{out['language']}", highlight=False)
+    else:
+        console.print(f"not current: {out['purpose']}/{out['language']} shows version "
+                      f"{current_version}, added later (to show these words again, add them "
+                      "under a new version)", highlight=False)
 
 
 @notices_app.command("list")
 def notices_list(
-    purpose: str | None = typer.Option(None, "--purpose"),
-    language: str | None = typer.Option(None, "--language"),
+    purpose: str | None = typer.Option(None, "--purpose", help="newsletter | tracking | profiling"),
+    language: str | None = typer.Option(None, "--language", help="it | en | fr | de | es"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Stored notices, by purpose and language."""
+    """Stored notices, by purpose and language; "current" marks the version forms and pages show
+    (the one added last)."""
     s = ready_settings()
-    with session(s) as sess:
-        rows = [notice_dict(n) for n in list_notices(sess, purpose, language)]
+    try:
+        with session(s) as sess:
+            rows = notice_rows(sess, purpose, language)
+    except NoticeError as exc:
+        fail(escape(f"--{exc.field}: {exc}"))
     if as_json:
         print_json(rows)
         return
+    if not rows:
+        console.print("no notices stored" + (" that match" if purpose or language else
+                                             " (`consentmail notices seed` adds defaults)"))
+        return
     table = Table()
-    for col in ("purpose", "version", "language", "sha256", "text"):
+    for col in ("purpose", "version", "language", "current", "sha256", "text"):
         table.add_column(col, overflow="fold")
     for n in rows:
         text = str(n["text"])
         short = text[:70] + ("…" if len(text) > 70 else "")
-        table.add_row(str(n["purpose"]), str(n["version"]), str(n["language"]),
-                      str(n["sha256"])[:12] + "…", escape(short))
-    console.print(table if rows else "no notices stored (`consentmail notices seed` adds defaults)")
+        table.add_row(str(n["purpose"]), escape(str(n["version"])), str(n["language"]),
+                      "current" if n["current"] else "", str(n["sha256"])[:12] + "…",
+                      escape(short))
+    console.print(table)
 
 
 @notices_app.command("seed")
 def notices_seed() -> None:
-    """Store the built-in default notices (it, en, fr, de, es) that are missing."""
+    """Store the built-in default notices (it, en, fr, de, es) of every purpose and language
+    that has no notice yet; a workspace's own words stay current."""
     s = ready_settings()
     with session(s) as sess:
         added = seed_default_notices(sess)
@@ -398,6 +479,8 @@ def policy_explain(
                   f"measure {c['measure']}, {c['status']}); contact "
                   f"{escape(result['contact']['email'])}")
     console.print(f"profile [bold]{p['name']}[/] from {p['from']}")
+    console.print(f"aggregate cohort {c['aggregate_cohort']} (k = {c['k_min']}; "
+                  f"{c['aggregate_cohort_from']})", highlight=False)
     _print_decision("Decision now", result["current"])
     if result["stored"] is None:
         console.print("\nno message for this campaign and contact yet")

@@ -30,10 +30,10 @@ from consentmail.consent.ledger import (
     PURPOSES,
     LedgerError,
     NewEvent,
-    _chain_head,
     _iso,
     as_utc,
     canonical_json,
+    chain_head,
     event_hash,
 )
 from consentmail.consent.repermission import answer_requests
@@ -352,7 +352,7 @@ def record_bulk(
         return
     when = recorded_at or utcnow()
     session.flush()  # events pending in the ORM session come first in the chain
-    prev = _chain_head(session)  # takes the PostgreSQL advisory lock, as record() does
+    prev = chain_head(session)  # takes the PostgreSQL advisory lock, as record() does
     last_id = session.scalar(select(func.max(ConsentEvent.id))) or 0
     rows: list[tuple[Any, ...]] = []
     hasher = _Hasher(when)

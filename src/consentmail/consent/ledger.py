@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import exists, func, select, text, tuple_
@@ -54,6 +56,12 @@ def as_utc(dt: datetime) -> datetime:
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
+def iso_utc(dt: datetime | None) -> str | None:
+    """ISO 8601 in UTC with its offset ("2026-12-04T17:05:33.431550+00:00"): the one form every
+    JSON view (CLI and API) gives a time in."""
+    return None if dt is None else as_utc(dt).isoformat()
+
+
 def event_hash(prev_hash: str, ev: ConsentEvent) -> str:
     """SHA-256 over the previous hash and this event's canonical JSON."""
     body = {
@@ -77,8 +85,11 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def _chain_head(session: Session) -> str:
-    """The last hash, read under a lock held until commit, so the chain never forks."""
+def chain_head(session: Session) -> str:
+    """The last hash, read under a lock held until commit, so the chain never forks.
+
+    Also the ledger's append lock: a writer that must check before it appends (a duplicate, a
+    later choice) calls it first, so no other appender runs between its check and its write."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(724301)"))
     else:
@@ -104,7 +115,7 @@ def record(session: Session, events: Iterable[NewEvent]) -> list[ConsentEvent]:
         if new.action not in ACTIONS:
             raise LedgerError(f"unknown action {new.action!r}; expected one of {ACTIONS}")
         if prev is None:
-            prev = _chain_head(session)
+            prev = chain_head(session)
         ev = ConsentEvent(
             contact_id=new.contact_id,
             purpose=new.purpose,
@@ -156,6 +167,26 @@ def _apply(session: Session, ev: ConsentEvent) -> None:
 
 
 @dataclass(frozen=True, slots=True)
+class Anchor:
+    """An event id and its hash as recorded earlier, outside the database (a ticket, a log)."""
+
+    id: int
+    hash: str
+
+
+_ANCHOR = re.compile(r"^\s*([1-9][0-9]{0,18})\s*:\s*([0-9a-fA-F]{64})\s*$")
+
+
+def parse_anchor(value: str) -> Anchor:
+    """'ID:HASH' as `consentmail consent verify` prints the head; LedgerError otherwise."""
+    found = _ANCHOR.match(value)
+    if found is None:
+        raise LedgerError(f"anchor {value!r}: expected ID:HASH, the event id and its 64 hex "
+                          "digit hash as `consentmail consent verify` prints the head")
+    return Anchor(int(found[1]), found[2].lower())
+
+
+@dataclass(frozen=True, slots=True)
 class ChainCheck:
     ok: bool
     checked: int  # events whose hash was recomputed
@@ -165,19 +196,35 @@ class ChainCheck:
     # A derived state that disagrees with the ledger: whose, and which purpose.
     contact_id: int | None = None
     purpose: str | None = None
+    # The last event when the check started: recorded elsewhere, it is the anchor of a later run.
+    head_id: int | None = None
+    head_hash: str | None = None
+    # What failed: chain | state | anchor | notice ("" when ok).
+    kind: str = ""
+    anchor_checked: bool = False  # an anchor was given and matched
+    notices_checked: int = 0  # notice rows whose text was hashed again (consent/verify.py)
+    notice_id: int | None = None  # the notice at fault
 
 
-def verify_chain(session: Session, batch: int = 5000) -> ChainCheck:
+def verify_chain(session: Session, batch: int = 5000, anchor: Anchor | None = None) -> ChainCheck:
     """Walk the ledger in id order and recompute every hash; then cross-check the derived state.
 
     The chain alone cannot see a cut-off tail (the remaining events still chain), but the state
     can: every consent_state row must point at an existing event, the latest of its contact and
     purpose, and say what that event says; every event's contact and purpose must have a state.
-    Both walks go in chunks of `batch` rows, so memory stays flat on a large ledger.
+    Nothing inside the database catches a tail removed together with its states, or a chain
+    rewritten and hashed again: an `anchor` recorded earlier does (that event must still be
+    there with that hash). Both walks go in chunks of `batch` rows, so memory stays flat.
     """
+    head = session.execute(
+        select(ConsentEvent.id, ConsentEvent.hash).order_by(ConsentEvent.id.desc()).limit(1)
+    ).first()
+    head_id, head_hash = (head.id, head.hash) if head else (None, None)
+    found = partial(ChainCheck, head_id=head_id, head_hash=head_hash)
     prev = ""
     checked = 0
     last_id = 0
+    anchor_seen = False
     while True:
         chunk = session.scalars(
             select(ConsentEvent)
@@ -190,23 +237,59 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainCheck:
         first_id = last_id
         for ev in chunk:
             if ev.prev_hash != prev:
-                return ChainCheck(
-                    False, checked, ev.id, "prev_hash does not match the record before"
-                )
+                broken, problem = _break_at(last_id, ev.id)
+                return found(False, checked, broken, problem, kind="chain")
             if event_hash(prev, ev) != ev.hash:
-                return ChainCheck(False, checked, ev.id, "content does not match its hash")
+                return found(False, checked, ev.id, "content does not match its hash",
+                             kind="chain")
+            if anchor is not None and ev.id == anchor.id:
+                if ev.hash != anchor.hash:
+                    return found(False, checked, ev.id, _rewritten(ev.id, ev.hash, anchor),
+                                 kind="anchor")
+                anchor_seen = True
             prev = ev.hash
             checked += 1
             last_id = ev.id
         session.expunge_all()
         if (stateless := _event_without_state(session, first_id, last_id)) is not None:
             ev_id, cid, purpose = stateless
-            return ChainCheck(
+            return found(
                 False, checked, ev_id,
                 f"contact {cid}, {purpose}: event {ev_id} has no derived consent state",
-                0, cid, purpose,
+                0, cid, purpose, kind="state",
             )
-    return _check_states(session, checked, batch)
+    if anchor is not None and not anchor_seen:
+        return found(False, checked, anchor.id, _anchor_missing(anchor, last_id), kind="anchor")
+    return replace(_check_states(session, checked, batch), head_id=head_id, head_hash=head_hash,
+                   anchor_checked=anchor is not None)
+
+
+def _break_at(prev_id: int, ev_id: int) -> tuple[int, str]:
+    """The event to name and the words, when ev_id's prev_hash is not prev_id's hash. Ids are
+    handed out in order, so a gap before the break says records were removed there (a gap in an
+    intact chain is harmless: PostgreSQL skips the ids of rolled-back inserts)."""
+    if ev_id == prev_id + 1:
+        return ev_id, "prev_hash does not match the record before"
+    first, last = prev_id + 1, ev_id - 1
+    missing = f"event {first} is" if first == last else f"events {first} to {last} are"
+    if not prev_id:
+        return first, (f"{missing} missing: event {ev_id} is the first record, but its "
+                       "prev_hash names one before it")
+    return first, (f"{missing} missing: event {ev_id}'s prev_hash is not the hash of event "
+                   f"{prev_id}, the record before it")
+
+
+def _rewritten(ev_id: int, actual: str, anchor: Anchor) -> str:
+    return (f"event {ev_id} has hash {actual[:16]}…, the anchor says {anchor.hash[:16]}…: "
+            f"the ledger was rewritten at or before event {ev_id} and hashed again")
+
+
+def _anchor_missing(anchor: Anchor, last_id: int) -> str:
+    if last_id < anchor.id:
+        ends = f"ends at event {last_id}" if last_id else "is empty"
+        return (f"the anchor event {anchor.id} is not in the ledger, which {ends}: "
+                "events were removed from its end")
+    return f"the anchor event {anchor.id} is not in the ledger: it was removed"
 
 
 def _event_without_state(session: Session, after: int, upto: int) -> tuple[int, int, str] | None:
@@ -256,7 +339,7 @@ def _check_states(session: Session, checked: int, batch: int) -> ChainCheck:
                 return ChainCheck(
                     False, checked, row.event_id,
                     f"contact {row.contact_id}, {row.purpose}: {problem}",
-                    states, row.contact_id, row.purpose,
+                    states, row.contact_id, row.purpose, kind="state",
                 )
             states += 1
         after = (rows[-1].contact_id, rows[-1].purpose)

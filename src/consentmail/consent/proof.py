@@ -3,7 +3,8 @@ points at, the current state per purpose and per list, and the legacy/re-permiss
 
 Plain data (JSON-ready dicts): the CLI prints it, a DPO hands it over, a regulator re-checks the
 hashes (`hash_ok` recomputes each event's hash from its content and its stored predecessor hash;
-`consentmail consent verify` walks the whole chain).
+`notice.text_ok` hashes the stored notice text again; `consentmail consent verify` walks the whole
+chain and every notice).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consentmail.consent.ledger import event_hash
-from consentmail.consent.notices import find_notice
+from consentmail.consent.ledger import event_hash, iso_utc  # iso_utc: explain.py takes it here
+from consentmail.consent.notices import find_notice, sha256_of
 from consentmail.contacts.address import AddressError, normalise_address
 from consentmail.db.models import (
     ConsentEvent,
@@ -30,12 +31,6 @@ from consentmail.policy.types import Purpose
 
 class UnknownContact(LookupError):
     pass
-
-
-def iso_utc(dt: datetime | None) -> str | None:
-    if dt is None:
-        return None
-    return (dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)).isoformat()
 
 
 def find_contact_by_email(session: Session, email: str) -> Contact:
@@ -68,8 +63,10 @@ def event_dict(session: Session, ev: ConsentEvent) -> dict[str, Any]:
             "sha256": ev.notice_sha256 or None,
             "language": notice.language if notice else None,
             "text": notice.text if notice else None,
-            # A version without its stored text (or with other text) weakens the proof: say so.
+            # A version without its stored text, or with text that is not the words the event
+            # hashed (edited in the database), weakens the proof: say which.
             "found": notice is not None,
+            "text_ok": None if notice is None else sha256_of(notice.text) == ev.notice_sha256,
         },
         "evidence": ev.evidence or {},
         "ip_truncated": ev.ip_truncated or None,

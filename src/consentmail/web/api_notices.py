@@ -15,9 +15,10 @@ from consentmail.consent.notices import (
     MAX_TEXT,
     NoticeConflict,
     NoticeError,
-    add_notice,
-    list_notices,
+    current_ids,
     notice_dict,
+    notice_rows,
+    store_notice,
 )
 from consentmail.web.deps import db, require_api_token
 
@@ -35,24 +36,31 @@ class NoticeIn(BaseModel):
 def get_notices(
     purpose: str | None = None, language: str | None = None, session: Session = Depends(db)
 ) -> list[dict[str, Any]]:
-    """Every stored notice (optionally of one purpose and/or language), oldest first."""
-    return [notice_dict(n) for n in list_notices(session, purpose, language)]
+    """Every stored notice (optionally of one purpose and/or language), oldest first; `current`
+    marks the version added last per purpose and language, the one forms and pages show. An
+    unknown purpose or language is a 422 naming the query parameter."""
+    try:
+        return notice_rows(session, purpose, language)
+    except NoticeError as exc:
+        raise HTTPException(422, f"query parameter {exc.field}: {exc}") from None
 
 
 @router.post("/notices", status_code=201)
 def post_notice(
     body: NoticeIn, response: Response, session: Session = Depends(db)
 ) -> dict[str, Any]:
-    """Add a notice version. 201 when stored, 200 when the identical text was already there,
-    409 when that version and language exist with different text, 422 for invalid fields."""
-    before = {n.id for n in list_notices(session, body.purpose, body.language)}
+    """Add a notice version; it becomes the current one of its purpose and language. 201 when
+    stored, 200 when the identical text was already there, 409 when that version and language
+    exist with different text, 422 for invalid fields (control characters: line and column)."""
     try:
-        notice = add_notice(session, body.purpose, body.version, body.language, body.text)
+        notice, added = store_notice(
+            session, body.purpose, body.version, body.language, body.text
+        )
     except NoticeConflict as exc:
         raise HTTPException(409, str(exc)) from None
     except NoticeError as exc:
         raise HTTPException(422, str(exc)) from None
     session.commit()
-    if notice.id in before:
+    if not added:
         response.status_code = 200
-    return notice_dict(notice)
+    return notice_dict(notice, current=notice.id in current_ids(session))
