@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import email
+import threading
+from datetime import UTC, datetime, timedelta, timezone
+from email import policy
 
 import pytest
 from sqlalchemy import select
 
-from consentmail.consent import verify_chain
+from consentmail.consent import NewEvent, record, verify_chain
 from consentmail.consent.capture import (
+    CaptureConflict,
     CaptureError,
+    ConfirmationWords,
     ExternalConsent,
+    Recorded,
     Signup,
     SignupStatus,
     cancel_signup,
     confirm_signup,
+    confirmation_message,
+    forget_unsent_signup,
     look_up_signup,
     record_external_consent,
     set_ip_capture,
@@ -198,14 +206,119 @@ def test_expired_unknown_and_cancelled(db_url: str) -> None:
 def test_a_second_submit_within_minutes_sends_no_second_mail(db_url: str) -> None:
     notices = _setup(db_url)
     signup = _signup(notices, ("newsletter",))
+    start = utcnow()
     with session_scope(db_url) as s:
         lst = s.scalar(select(ContactList))
         assert lst is not None
-        first = submit_signup(s, lst, signup)
-        second = submit_signup(s, lst, signup)
-        later = submit_signup(s, lst, signup, now=utcnow() + timedelta(minutes=11))
-    assert first.send and not second.send and second.token == first.token
-    assert later.send and later.token != first.token
+        first = submit_signup(s, lst, signup, now=start)
+        second = submit_signup(s, lst, signup, now=start + timedelta(seconds=5))
+        other = _signup(notices, ("newsletter", "tracking"), language="fr")
+        third = submit_signup(s, lst, other, now=start + timedelta(minutes=4, seconds=1))
+        later = submit_signup(s, lst, signup, now=start + timedelta(minutes=11))
+    assert first.send and first.resend_in_minutes == 0
+    assert not second.send and second.token == first.token
+    # When another may be sent, rounded up: the page says "try again in N min".
+    assert second.resend_in_minutes == 10 and third.resend_in_minutes == 6
+    assert not third.send and third.language == "en"  # the first request's, kept as it was
+    with session_scope(db_url) as s:
+        [kept, newer] = s.scalars(select(PendingSignup).order_by(PendingSignup.id)).all()
+        assert (kept.purposes, kept.language) == (["newsletter"], "en")  # not the second's
+    assert later.send and later.token != first.token and newer.token == later.token
+
+
+HEADERS = "names are used in mail headers"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("Bob\r\nBcc: evil@attacker.example", f"contains a line break (CR); {HEADERS}"),
+        ("Bob\nBcc: evil@attacker.example", f"contains a line break (LF); {HEADERS}"),
+        ("Bob\x00", f"contains a NUL byte; {HEADERS}"),
+        ("B" * 201, "201 characters, at most 200"),
+    ],
+)
+def test_a_name_that_cannot_go_into_a_header_is_refused_before_anything_is_stored(
+    db_url: str, name: str, message: str
+) -> None:
+    notices = _setup(db_url)
+    with pytest.raises(CaptureError) as err:
+        _submit(db_url, _signup(notices, ("newsletter",), first_name=name))
+    assert (err.value.field, err.value.message) == ("first_name", message)
+    with session_scope(db_url) as s:
+        assert s.scalars(select(PendingSignup)).all() == []
+        assert s.scalars(select(Contact)).all() == []
+    # The address is not blocked: the same person can subscribe at once with a clean name.
+    with session_scope(db_url) as s:
+        lst = s.scalar(select(ContactList))
+        assert lst is not None
+        assert submit_signup(s, lst, _signup(notices, ("newsletter",), first_name="Bob")).send
+
+
+WORDS = ConfirmationWords(
+    language="it", subject="Conferma", greeting="Ciao", intro="Intro", link="Conferma",
+    ignore="Ignora", cancel="Non ero io: annulla questa richiesta", unmeasured="Non misurata.",
+)
+
+
+def test_the_confirmation_uses_the_name_typed_now_and_keeps_the_stored_one(db_url: str) -> None:
+    notices = _setup(db_url)
+    with session_scope(db_url) as s:
+        s.add(Contact(email="ada@example.org", first_name="Adelaide", language="en"))
+    with session_scope(db_url) as s:
+        lst = s.scalar(select(ContactList))
+        assert lst is not None
+        submitted = submit_signup(s, lst, _signup(notices, ("newsletter",), first_name=" Ada "))
+    assert submitted.first_name == "Ada"
+    message = confirmation_message(
+        submitted, WORDS, public_url="https://news.example", sender="no-reply@news.example"
+    )
+    assert b"\r\nTo: Ada <ada@example.org>\r\n" in message.data
+    with session_scope(db_url) as s:  # nobody confirmed anything: the stored name stays
+        assert s.scalar(select(Contact.first_name)) == "Adelaide"
+    with session_scope(db_url) as s:
+        lst = s.scalar(select(ContactList))
+        assert lst is not None
+        blank = submit_signup(
+            s, lst, _signup(notices, ("newsletter",), email="eve@example.org", first_name="")
+        )
+    message = confirmation_message(
+        blank, WORDS, public_url="https://news.example", sender="no-reply@news.example"
+    )
+    assert b"\r\nTo: eve@example.org\r\n" in message.data
+
+
+def test_the_confirmation_footer_offers_cancel_and_review_in_its_language(db_url: str) -> None:
+    notices = _setup(db_url)
+    with session_scope(db_url) as s:
+        lst = s.scalar(select(ContactList))
+        assert lst is not None
+        submitted = submit_signup(s, lst, _signup(notices, ("newsletter",)))
+    message = confirmation_message(
+        submitted, WORDS, public_url="https://news.example", sender="no-reply@news.example"
+    )
+    mail = email.message_from_bytes(message.data, policy=policy.default)
+    text = mail.get_body(("plain",)).get_content().replace("\r\n", "\n")  # type: ignore[union-attr]
+    confirm = f"https://news.example/confirm/{submitted.token}"
+    cancel = f"{confirm}?cancel=1&lang=it"
+    assert f"Non ero io: annulla questa richiesta: {cancel}\n" in text
+    # The person is on no list: "unsubscribe" cancels the request, "preferences" reviews it;
+    # the labels are in the email's language.
+    assert f"Disiscriviti: {cancel}\n" in text and f"Preferenze: {confirm}\n" in text
+    assert "/privacy" not in text
+
+
+def test_an_unsent_confirmation_leaves_nothing_behind(db_url: str) -> None:
+    notices = _setup(db_url)
+    with session_scope(db_url) as s:
+        lst = s.scalar(select(ContactList))
+        assert lst is not None
+        submitted = submit_signup(s, lst, _signup(notices, ("newsletter",)))
+    with session_scope(db_url) as s:
+        forget_unsent_signup(s, submitted.pending_id)
+    with session_scope(db_url) as s:
+        assert s.scalars(select(PendingSignup)).all() == []
+        assert s.scalars(select(Contact)).all() == []
 
 
 def _external(notices: dict[str, Notice], **kw: object) -> ExternalConsent:
@@ -303,3 +416,84 @@ def test_nothing_granted_records_nothing(db_url: str) -> None:
         )
         assert s.scalar(select(Contact)) is None
     assert result.event_ids == () and not result.subscribed
+
+
+def _withdraw(url: str, purpose: str, at: datetime) -> None:
+    with session_scope(url) as s:
+        contact_id = s.scalar(select(Contact.id).where(Contact.email == "carla@example.org"))
+        assert contact_id is not None
+        record(s, [NewEvent(contact_id, purpose, "withdraw", at, "campaign:1/stop", "web")])
+
+
+def test_a_grant_collected_before_a_later_withdrawal_is_refused(db_url: str) -> None:
+    notices = _setup(db_url)
+    with session_scope(db_url) as s:
+        first = datetime(2026, 11, 1, tzinfo=UTC)
+        record_external_consent(s, _external(notices, collected_at=first))
+    withdrawn = datetime(2026, 12, 4, 17, 6, 12, tzinfo=UTC)
+    _withdraw(db_url, "tracking", withdrawn)
+    backdated = datetime(2026, 12, 1, 10, tzinfo=UTC)
+    late = _external(notices, collected_at=backdated, source="shop-sync")
+    with session_scope(db_url) as s, pytest.raises(CaptureConflict) as err:
+        record_external_consent(s, late)
+    assert err.value.field == "purposes.tracking"
+    assert err.value.message == (
+        "a later choice is on record: withdraw on 2026-12-04T17:06:12Z; send the current "
+        "choice or omit collected_at"
+    )
+    with session_scope(db_url) as s:
+        state = s.get(ConsentState, (s.scalar(select(Contact.id)), "tracking"))
+        assert state is not None and not state.granted  # the withdrawal stands
+    assert len(_events(db_url)) == 3
+    # The same time, a later time, or no collected_at at all (now) are the current choice.
+    for at in (withdrawn, withdrawn + timedelta(minutes=1), None):
+        with session_scope(db_url) as s:
+            again = record_external_consent(
+                s, _external(notices, collected_at=at, source=f"shop-{at}"), now=utcnow()
+            )
+        assert not again.duplicate and len(again.event_ids) == 2
+
+
+@pytest.mark.parametrize(
+    ("collected_at", "message"),
+    [
+        (datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14))), "not a representable date"),
+        (datetime(1, 1, 1, tzinfo=UTC), "before 2000-01-01: not a plausible consent date"),
+        (datetime(1999, 12, 31, 23, 59, 59, tzinfo=UTC),
+         "before 2000-01-01: not a plausible consent date"),
+    ],
+)
+def test_a_consent_date_before_2000_is_refused(
+    db_url: str, collected_at: datetime, message: str
+) -> None:
+    notices = _setup(db_url)
+    with session_scope(db_url) as s, pytest.raises(CaptureError) as err:
+        record_external_consent(s, _external(notices, collected_at=collected_at))
+    assert (err.value.field, err.value.message) == ("collected_at", message)
+    assert _events(db_url) == []
+    with session_scope(db_url) as s:
+        first_day = datetime(2000, 1, 1, tzinfo=UTC)
+        assert record_external_consent(s, _external(notices, collected_at=first_day)).event_ids
+
+
+def test_identical_concurrent_requests_record_one_set_of_grants(db_url: str) -> None:
+    notices = _setup(db_url)
+    with session_scope(db_url) as s:  # known already: no insert of the contact to queue behind
+        s.add(Contact(email="carla@example.org"))
+    request = _external(notices)
+    start = threading.Barrier(8)
+    results: list[Recorded] = []
+
+    def send() -> None:
+        start.wait()
+        with session_scope(db_url) as s:
+            results.append(record_external_consent(s, request))
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(r.duplicate for r in results) == [False] + [True] * 7
+    assert {r.event_ids for r in results} == {tuple(e.id for e in _events(db_url))}
+    assert len(_events(db_url)) == 2

@@ -21,6 +21,7 @@ from consentmail.contacts.service import get_or_create_list
 from consentmail.db import session_scope
 from consentmail.db.models import (
     ConsentEvent,
+    Contact,
     Notice,
     PendingSignup,
     Setting,
@@ -29,12 +30,15 @@ from consentmail.db.models import (
 )
 from consentmail.web import forms, i18n, privacy_page
 from consentmail.web.csrf import VISITOR_FIELD_TTL, visitor_field
+from tests.e2e.harness import free_port
 from tests.smtp_sink import SmtpSink
 
 pytestmark = pytest.mark.anyio
 PUBLIC = "http://forms.test"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 VERSION = re.compile(r'name="notice_(\w+)" value="([^"]+)"')
+# The confirmation link in the text part (the cancel link is the same with "?cancel=1...").
+CONFIRM_LINK = re.compile(r"http://forms\.test/confirm/[A-Za-z0-9_-]+(?=\s)")
 
 
 @pytest.fixture
@@ -146,9 +150,14 @@ async def test_double_opt_in_end_to_end(
     assert "<img" not in html.lower()  # no pixel of any kind
     urls = set(re.findall(r'href="([^"]+)"', html)) | set(re.findall(r"https?://\S+", text))
     assert not any("/o/" in u or "/c/" in u for u in urls)  # no tracked link
-    [link] = {u for u in urls if "/confirm/" in u}
+    # The confirmation link, and the same page opened on "it was not me" (cancel).
+    [link] = {u for u in urls if "/confirm/" in u and "?" not in u}
     token = link.rsplit("/", 1)[1]
     assert len(token) >= 22 and "ada" not in link
+    assert {u for u in urls if "/confirm/" in u and "?" in u} == {
+        f"{link}?cancel=1&amp;lang=en",  # as the HTML part writes it
+        f"{link}?cancel=1&lang=en",
+    }
 
     # A mail scanner prefetching the link (twice) changes nothing.
     for _ in range(2):
@@ -330,7 +339,7 @@ async def test_truncated_ip_when_the_workspace_enables_it(
     async with httpx.AsyncClient(transport=transport, base_url=PUBLIC) as client:
         await _subscribe(client, ["newsletter"])
         assert sink.wait_for(1)
-        [link] = set(re.findall(r"http://forms\.test/confirm/\S+", _plain(sink)))
+        [link] = set(CONFIRM_LINK.findall(_plain(sink)))
         page = await client.get(link)
         await client.post(link, data={"csrf": CSRF.findall(page.text)[0]})
     [event] = _events(db_url)
@@ -355,7 +364,7 @@ async def test_notices_shown_in_two_languages_are_proved_exactly(
         data["purpose"] = ["newsletter", "tracking"]
         assert (await client.post("/subscribe/weekly-news", data=data)).status_code == 200
         assert sink.wait_for(1)
-        [link] = set(re.findall(r"http://forms\.test/confirm/\S+", _plain(sink)))
+        [link] = set(CONFIRM_LINK.findall(_plain(sink)))
         page = await client.get(link)
         await client.post(link, data={"csrf": CSRF.findall(page.text)[0]})
     events = _events(db_url)
@@ -364,3 +373,116 @@ async def test_notices_shown_in_two_languages_are_proved_exactly(
         "newsletter": "fr",
         "tracking": "en",
     }
+
+
+def _stored(db_url: str) -> tuple[list[str], int]:
+    """The contacts' addresses and the number of pending signups."""
+    with session_scope(db_url) as s:
+        emails = list(s.scalars(select(Contact.email)))
+        return emails, len(s.scalars(select(PendingSignup)).all())
+
+
+async def test_a_name_with_a_line_break_is_422_on_the_field_and_stores_nothing(
+    client: httpx.AsyncClient, db_url: str, sink: SmtpSink
+) -> None:
+    answer = await _subscribe(
+        client, ["newsletter"], first_name="Bob\r\nBcc: evil@attacker.example"
+    )
+    assert answer.status_code == 422
+    assert re.search(r'id="first_name"[^>]*aria-invalid="true"', answer.text)
+    assert (
+        '<span class="error" id="first_name-error" data-error="first_name">The first name cannot '
+        "contain line breaks or other control characters.</span>" in answer.text
+    )
+    assert _stored(db_url) == ([], 0) and sink.received == []
+    # The address is not blocked: with a clean name the confirmation goes out at once, greeting
+    # the person by the name typed.
+    answer = await _subscribe(client, ["newsletter"], first_name="Bob")
+    assert answer.status_code == 200 and sink.wait_for(1)
+    assert _plain(sink).startswith("Hello Bob,")
+    assert sink.received[0].message["To"] == "Bob <ada@example.org>"
+
+
+async def test_the_confirmation_greets_with_the_name_typed_not_an_older_one(
+    client: httpx.AsyncClient, db_url: str, sink: SmtpSink
+) -> None:
+    with session_scope(db_url) as s:
+        s.add(Contact(email="ada@example.org", first_name="Adelaide", language="en"))
+    assert (await _subscribe(client, ["newsletter"], first_name="Ada")).status_code == 200
+    assert sink.wait_for(1)
+    assert _plain(sink).startswith("Hello Ada,")
+    assert sink.received[0].message["To"] == "Ada <ada@example.org>"
+    with session_scope(db_url) as s:  # unconfirmed: the stored name is not changed
+        assert s.scalar(select(Contact.first_name)) == "Adelaide"
+
+
+async def test_a_second_submission_within_minutes_says_no_mail_was_sent(
+    client: httpx.AsyncClient, db_url: str, sink: SmtpSink
+) -> None:
+    assert (await _subscribe(client, ["newsletter"])).status_code == 200
+    assert sink.wait_for(1)
+    page = await client.get("/subscribe/weekly-news?lang=fr")
+    data = _form_fields(page.text, email="ada@example.org", language="fr")
+    data["purpose"] = ["newsletter", "tracking"]
+    answer = await client.post("/subscribe/weekly-news?lang=fr", data=data)
+    assert answer.status_code == 429 and answer.headers["retry-after"] == "600"
+    assert "<h1>E-mail déjà envoyé</h1>" in answer.text
+    assert (
+        "Nous avons envoyé un e-mail de confirmation à cette adresse il y a quelques minutes : "
+        "nous n&#39;en avons donc pas envoyé d&#39;autre, et les choix que vous venez de faire "
+        "n&#39;ont pas été conservés. Utilisez le lien de cet e-mail, ou réessayez dans 10 min."
+    ) in answer.text
+    time.sleep(0.3)
+    assert len(sink.received) == 1  # still one mail
+    with session_scope(db_url) as s:
+        [pending] = s.scalars(select(PendingSignup)).all()
+        assert (pending.purposes, pending.language) == (["newsletter"], "en")
+
+
+async def test_the_form_says_what_it_keeps_before_confirmation(
+    client: httpx.AsyncClient, db_url: str
+) -> None:
+    page = await client.get("/subscribe/weekly-news?lang=en")
+    assert "Nothing is recorded" not in page.text
+    assert (
+        "We will email you a link to confirm. Until you confirm, you are not subscribed and have "
+        "agreed to nothing: we keep only what you enter here, to send that email, and delete it "
+        "if you do not confirm within 7 days."
+    ) in page.text
+    with session_scope(db_url) as s:
+        s.add(Setting(key=IP_SETTING, value="1"))
+    page = await client.get("/subscribe/weekly-news?lang=de")
+    assert "und Ihre gekürzte IP-Adresse" in page.text
+
+
+async def test_the_emails_cancel_link_opens_the_page_on_cancel(
+    client: httpx.AsyncClient, db_url: str, sink: SmtpSink
+) -> None:
+    await _subscribe(client, ["newsletter"])
+    assert sink.wait_for(1)
+    text = _plain(sink)
+    [link] = set(CONFIRM_LINK.findall(text))
+    cancel = f"{link}?cancel=1&lang=en"
+    assert f"It was not me: cancel this request: {cancel}" in text
+    assert f"Unsubscribe: {cancel}" in text and f"Preferences: {link}" in text
+    page = await client.get(cancel)
+    assert page.status_code == 200 and "<h1>Cancel this request?</h1>" in page.text
+    buttons = re.findall(r'data-cm="(confirm-signup|cancel-signup)"', page.text)
+    assert buttons == ["cancel-signup", "confirm-signup"]  # cancelling comes first
+    assert _stored(db_url) == (["ada@example.org"], 1)  # looking changed nothing
+    done = await client.post(
+        cancel, data={"csrf": CSRF.findall(page.text)[0], "action": "cancel"}
+    )
+    assert done.status_code == 200 and _stored(db_url) == ([], 0)
+
+
+async def test_an_unsent_confirmation_leaves_no_contact(db_url: str, tmp_path: Path) -> None:
+    with session_scope(db_url) as s:
+        seed_default_notices(s)
+        get_or_create_list(s, "Weekly News")
+    nobody = f"smtp://127.0.0.1:{free_port()}"  # nothing listens: the mail cannot be sent
+    transport = httpx.ASGITransport(app=_app(_settings(db_url, tmp_path, nobody)))
+    async with httpx.AsyncClient(transport=transport, base_url=PUBLIC) as client:
+        answer = await _subscribe(client, ["newsletter"])
+    assert answer.status_code == 502 and "Email not sent" in answer.text
+    assert _stored(db_url) == ([], 0)

@@ -1,14 +1,17 @@
 """Capture flows: the hosted form with double opt-in, and consent sent by external forms.
 
 Nothing is granted before the person confirms; an unticked box records nothing (silence is
-refusal, R10). Every grant carries the exact notice version and SHA-256 shown to the person, its
-source, method and time, and a truncated IP only where the workspace enabled it (R16). Every
-change is committed before the function returns (law 5).
+refusal, R10). Until then the form keeps only what is needed to send the confirmation (the
+contact, the pending signup, a truncated IP where enabled), forgotten after CONFIRM_WITHIN.
+Every grant carries the exact notice version and SHA-256 shown to the person, its source,
+method and time, and a truncated IP only where the workspace enabled it (R16). Every change is
+committed before the function returns (law 5).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import secrets
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -30,10 +33,11 @@ from consentmail.consent.ip_capture import (  # noqa: F401 - re-exported: captur
     set_ip_capture,
     truncate_ip,
 )
-from consentmail.consent.ledger import PURPOSES, NewEvent, record
+from consentmail.consent.ledger import PURPOSES, NewEvent, chain_head, record
 from consentmail.consent.notices import LANGUAGES, current_notice, normalise_language
 from consentmail.contacts.address import AddressError, normalise_address
 from consentmail.contacts.lists import list_slug as slugify  # one slug for forms and lists
+from consentmail.contacts.values import name_problem
 from consentmail.db.models import (
     ConsentEvent,
     Contact,
@@ -60,6 +64,8 @@ CONFIRM_WITHIN = timedelta(days=7)
 RESEND_AFTER = timedelta(minutes=10)  # one confirmation per contact and list: no mail bombing
 IDEMPOTENT_WITHIN = timedelta(minutes=1)
 CLOCK_SKEW = timedelta(minutes=5)
+# No consent collected before this is plausible (R16): older dates are typos or placeholders.
+EARLIEST_COLLECTED = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class CaptureError(ValueError):
@@ -69,6 +75,10 @@ class CaptureError(ValueError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+class CaptureConflict(CaptureError):
+    """Well-formed input that contradicts what is on record (the API answers 409)."""
 
 
 # --- small shared pieces ---------------------------------------------------------------------
@@ -186,17 +196,25 @@ class Submitted:
     list_name: str
     send: bool  # False: a confirmation for this list went out moments ago (no mail bombing)
     language: str = "en"  # the language chosen on the form: the confirmation email's
+    # When send is False: how long until the form may send another one (whole minutes, >= 1).
+    resend_in_minutes: int = 0
 
 
 def submit_signup(
     session: Session, lst: ContactList, signup: Signup, *, now: datetime | None = None
 ) -> Submitted:
-    """Record a signup waiting for confirmation. Grants nothing. Commits."""
+    """Record a signup waiting for confirmation. Grants nothing. Commits.
+
+    Every field is checked before anything is stored. Within RESEND_AFTER of a confirmation
+    for the same contact and list, nothing new is stored or sent (`send` is False): the
+    earlier request stands, and `resend_in_minutes` says when another can be made.
+    The confirmation greets the person with the name typed now; an existing contact's stored
+    name is not changed by a request nobody has confirmed."""
     now = now or utcnow()
     email = _email(signup.email)
     first_name = signup.first_name.strip()
-    if len(first_name) > 200:
-        raise CaptureError("first_name", "at most 200 characters")
+    if (problem := name_problem(first_name)) is not None:
+        raise CaptureError("first_name", problem)
     language = normalise_language(signup.language)
     if language not in LANGUAGES:
         raise CaptureError("language", f"choose one of {', '.join(LANGUAGES)}")
@@ -227,7 +245,20 @@ def submit_signup(
         .order_by(PendingSignup.id.desc())
         .limit(1)
     )
-    pending = recent or PendingSignup(
+    if recent is not None:
+        session.commit()  # nothing new: the contact existed already, for that request
+        wait = RESEND_AFTER - (now - _aware(recent.submitted_at))
+        return Submitted(
+            recent.token,
+            recent.id,
+            contact.email,
+            first_name,
+            lst.name,
+            False,
+            recent.language,
+            max(1, math.ceil(wait.total_seconds() / 60)),
+        )
+    pending = PendingSignup(
         token=secrets.token_urlsafe(16),
         contact_id=contact.id,
         list_id=lst.id,
@@ -239,15 +270,7 @@ def submit_signup(
     )
     session.add(pending)
     session.commit()
-    return Submitted(
-        pending.token,
-        pending.id,
-        contact.email,
-        contact.first_name,
-        lst.name,
-        recent is None,
-        pending.language,
-    )
+    return Submitted(pending.token, pending.id, contact.email, first_name, lst.name, True, language)
 
 
 def discard_signup(session: Session, pending_id: int) -> None:
@@ -368,6 +391,19 @@ def confirm_signup(
     return dataclasses.replace(view, event_ids=tuple(r.id for r in rows))
 
 
+def forget_unsent_signup(session: Session, pending_id: int) -> None:
+    """The confirmation could not be sent: forget the signup, and its contact if it existed
+    only for it, so a failed attempt leaves nothing behind. Commits."""
+    contact_id = session.scalar(
+        select(PendingSignup.contact_id).where(
+            PendingSignup.id == pending_id, PendingSignup.confirmed_at.is_(None)
+        )
+    )
+    discard_signup(session, pending_id)
+    if contact_id is not None:
+        _forget_if_unused(session, contact_id)
+
+
 def cancel_signup(session: Session, token: str, *, now: datetime | None = None) -> SignupView:
     """The person says it was not them: forget the unconfirmed signup. Commits."""
     status, pending = _find(session, token, now or utcnow())
@@ -454,9 +490,7 @@ def _external_checks(
                 field, f"no {purpose} notice version {version!r} in language {language!r}"
             )
         notices.append(n)
-    at = _aware(req.collected_at) if req.collected_at else now
-    if at > now + CLOCK_SKEW:
-        raise CaptureError("collected_at", "is in the future")
+    at = _collected_at(req.collected_at, now)
     lst = None
     if req.list_name:
         lst = find_list(session, req.list_name)
@@ -469,6 +503,40 @@ def _external_checks(
         except ValueError:
             raise CaptureError("ip", f"{req.ip!r} is not an IP address") from None
     return email, notices, at, lst, ip
+
+
+def _collected_at(collected_at: datetime | None, now: datetime) -> datetime:
+    """When the person chose (UTC): now if not given. Refuses what cannot be a consent date."""
+    if collected_at is None:
+        return now
+    try:
+        at = _aware(collected_at)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+14:00 is before year 1 in UTC
+        raise CaptureError("collected_at", "not a representable date") from None
+    if at < EARLIEST_COLLECTED:
+        raise CaptureError(
+            "collected_at", f"before {EARLIEST_COLLECTED:%Y-%m-%d}: not a plausible consent date"
+        )
+    if at > now + CLOCK_SKEW:
+        raise CaptureError("collected_at", "is in the future")
+    return at
+
+
+def _later_choice(
+    session: Session, contact_id: int, notices: list[Notice], at: datetime
+) -> ConsentEvent | None:
+    """The most recent event, for a purpose being granted, made after `at`: a grant collected
+    earlier must not undo it (the derived state follows the order events are recorded in)."""
+    return session.scalar(
+        select(ConsentEvent)
+        .where(
+            ConsentEvent.contact_id == contact_id,
+            ConsentEvent.purpose.in_([n.purpose for n in notices]),
+            ConsentEvent.at > at,
+        )
+        .order_by(ConsentEvent.at.desc(), ConsentEvent.id.desc())
+        .limit(1)
+    )
 
 
 def _recent_duplicate(
@@ -506,9 +574,22 @@ def record_external_consent(
     session.flush()
     newsletter = any(n.purpose == "newsletter" for n in notices)
     subscribe = newsletter and lst is not None
+    # The ledger's append lock, held until commit, before reading what is on record: of two
+    # identical requests at once, the second waits and then finds the first's events.
+    chain_head(session)  # the ledger's append lock, held until commit
     if (ids := _recent_duplicate(session, contact.id, source, notices, now)) is not None:
         session.rollback()
         return Recorded(ids, subscribe, True)
+    if req.collected_at is not None and (
+        later := _later_choice(session, contact.id, notices, at)
+    ) is not None:
+        session.rollback()
+        raise CaptureConflict(
+            f"purposes.{later.purpose}",
+            f"a later choice is on record: {later.action} on "
+            f"{_aware(later.at):%Y-%m-%dT%H:%M:%SZ}; send the current choice or omit "
+            "collected_at",
+        )
     evidence: dict[str, object] = {
         "collected_at": _iso(at),
         "received_at": _iso(now),
@@ -552,9 +633,10 @@ class ConfirmationWords:
     language: str
     subject: str
     greeting: str
-    intro: str  # who asked for what, and that nothing is recorded before confirming
+    intro: str  # who asked for what, and that nothing is granted before confirming
     link: str  # the text of the confirmation link
     ignore: str  # not you? ignore it: the request lapses (CONFIRM_WITHIN)
+    cancel: str  # the text of the "it was not me: cancel" link
     unmeasured: str  # the footer's reason: no pixel, no tracked link
 
 
@@ -564,7 +646,7 @@ _HTML = """<!doctype html>
 <p>{{ data.greeting }}</p>
 <p>{{ data.intro }}</p>
 <p><a href="{{ contact.confirm_url }}">{{ data.link }}</a></p>
-<p>{{ data.ignore }}</p>
+<p>{{ data.ignore }} <a href="{{ contact.cancel_url }}">{{ data.cancel }}</a></p>
 </body></html>
 """
 _TEXT = """{{ data.greeting }}
@@ -574,12 +656,18 @@ _TEXT = """{{ data.greeting }}
 {{ data.link }}: {{ contact.confirm_url }}
 
 {{ data.ignore }}
+{{ data.cancel }}: {{ contact.cancel_url }}
 """
 SENDER_SETTING = "capture_from_addr"  # the From of confirmation emails; default no-reply@host
 
 
 def confirm_url(public_url: str, token: str) -> str:
     return f"{public_url}/confirm/{token}"
+
+
+def cancel_url(public_url: str, token: str, language: str) -> str:
+    """The confirmation page opened on "it was not me": its GET changes nothing (law 4)."""
+    return f"{confirm_url(public_url, token)}?cancel=1&lang={language}"
 
 
 def sender_address(session: Session, public_url: str) -> str:
@@ -604,21 +692,26 @@ def confirmation_message(
     the consent link could be, and we track nothing) and no List-Unsubscribe: there is no list
     yet (U5)."""
     url = confirm_url(public_url, submitted.token)
+    cancel = cancel_url(public_url, submitted.token, words.language)
     host = urlsplit(public_url).hostname or "consentmail.invalid"
     rendered = render_message(
         _confirmation_template(),
-        Recipient(submitted.email, {"confirm_url": url}, dataclasses.asdict(words)),
+        Recipient(
+            submitted.email, {"confirm_url": url, "cancel_url": cancel}, dataclasses.asdict(words)
+        ),
         Tracking(
             open_mode=Mode.NONE,
             click_mode=Mode.NONE,
             pixel_url=None,
             click_base=None,
-            # The footer's controls: the confirmation page (where the request can be
-            # cancelled) and the transparency page. Neither is tracked (law 8).
-            unsubscribe_url=url,
-            preferences_url=f"{public_url}/privacy?lang={words.language}",
+            # The person is on no list yet. The footer's "unsubscribe" is the way out that
+            # exists: cancelling the request; "preferences" are the choices awaiting
+            # confirmation. Neither link is tracked (law 8).
+            unsubscribe_url=cancel,
+            preferences_url=url,
             stop_tracking_url=None,
             footer_reason=words.unmeasured,
+            language=words.language,
         ),
         Envelope(
             from_addr=sender,

@@ -15,6 +15,7 @@ from consentmail.campaigns.queue import queue_campaign
 from consentmail.db.models import Campaign
 from consentmail.render import TemplateError
 from consentmail.reports.campaign import campaign_report
+from consentmail.web.api_fields import MailName
 from consentmail.web.deps import db, require_api_token, settings_of
 
 router = APIRouter(prefix="/api", dependencies=[Depends(require_api_token)])
@@ -25,7 +26,7 @@ class CampaignIn(BaseModel):
     list: str | None = None
     subject: str = Field(min_length=1)
     from_addr: str = Field(alias="from", min_length=3)
-    from_name: str = ""
+    from_name: MailName = ""
     html: str = Field(min_length=1)
     text: str | None = None
     category: str = "marketing"

@@ -19,6 +19,7 @@ from consentmail.campaigns.transactional import (
     send_transactional,
 )
 from consentmail.config import Settings
+from consentmail.web.api_fields import MailName
 from consentmail.web.deps import db, require_api_token, settings_of
 
 router = APIRouter(prefix="/api", dependencies=[Depends(require_api_token)])
@@ -31,7 +32,7 @@ class MessageIn(BaseModel):
     category: Literal["transactional", "security", "mandatory"]
     subject: str | None = Field(None, min_length=1, max_length=998)
     from_addr: str | None = Field(None, alias="from", min_length=3, max_length=320)
-    from_name: str = Field("", max_length=200)
+    from_name: MailName = ""
     template: str | None = Field(None, min_length=1)
     template_id: int | None = None
     text: str | None = None

@@ -8,7 +8,9 @@ Route table (who may call what):
   api      /api/...                                   bearer token
   admin    /admin/...                                 HTTP basic (admin + API token)
 A public page answers HEAD like GET without the body (web/recipient.py `page`); neither changes
-anything (law 4): every change is a POST.
+anything (law 4): every change is a POST. Request bodies are capped (web/limits.py: 64 KiB for
+public routes, 1 MiB for the API) and a validation error never echoes the input sent
+(web/validation_errors.py).
 """
 
 from __future__ import annotations
@@ -37,9 +39,11 @@ from consentmail.web import (
     forms,
     pages,
     privacy_page,
+    validation_errors,
 )
 from consentmail.web.access_log import install as redact_server_logs
 from consentmail.web.deps import require_api_token
+from consentmail.web.limits import BodyLimit
 from consentmail.web.recipient import PAGE_METHODS
 
 log = logging.getLogger("consentmail.web")
@@ -105,6 +109,8 @@ def create_app(
     )
     app.state.settings = settings
     app.state.ingest = ingest
+    validation_errors.install(app)
+    app.add_middleware(BodyLimit)  # 413 before an oversized body is read (not /o, /c: raw)
     app.include_router(pages.router)
     app.include_router(privacy_page.router)
     app.include_router(api.router)

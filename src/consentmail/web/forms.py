@@ -1,8 +1,11 @@
 """Hosted subscription forms and their scanner-safe double opt-in (public routes).
 
 GET  /subscribe/{slug}   the form: one unticked box per purpose with its layered notice (R10, R12)
-POST /subscribe/{slug}   record a pending signup and send the confirmation email; grants nothing
-GET  /confirm/{token}    shows what will be confirmed, with a button; changes nothing (law 4)
+POST /subscribe/{slug}   record a pending signup and send the confirmation email; grants nothing.
+                         Within minutes of the last one for that address and list it sends
+                         nothing and says so (429, with when to try again)
+GET  /confirm/{token}    shows what will be confirmed, with a button; changes nothing (law 4);
+                         ?cancel=1 (the email's "it was not me" link) leads with the cancel button
 POST /confirm/{token}    confirms (or cancels): subscription and one grant per ticked purpose
 
 CSRF (web/csrf.py): the form sets one cookie, a random per-visitor value (strictly necessary:
@@ -36,6 +39,7 @@ from consentmail.consent.capture import (
     Submitted,
 )
 from consentmail.consent.ledger import PURPOSES
+from consentmail.contacts.values import NAME_MAX
 from consentmail.db import session_factory
 from consentmail.db.models import ContactList
 from consentmail.delivery import Outgoing
@@ -153,6 +157,8 @@ def _form(
         language_names=i18n.LANGUAGE_NAMES,
         privacy_url=_privacy(lang),
         footer_privacy_url=_privacy(lang),
+        ip_kept=capture.ip_capture_enabled(session),  # what is kept before confirming
+        days=DAYS,
         action=f"/subscribe/{slug}?lang={lang}",  # an error page speaks the same language
         csrf=visitor_field(settings_of(request).secret_key, visitor, _form_name(slug), _now()),
         errors=errors or {},
@@ -165,7 +171,9 @@ def _no_list(request: Request, lang: str) -> HTMLResponse:
     return _message(request, lang, 404, "form.not_found_title", "form.not_found_text")
 
 
-def _field_error(lang: str, exc: CaptureError, typed_email: str) -> dict[str, str]:
+def _field_error(
+    lang: str, exc: CaptureError, typed_email: str, typed_name: str
+) -> dict[str, str]:
     """The form's own words for what capture refused (its English message is for the API),
     keyed by the field the page shows it at; "form" is above the form."""
     t = i18n.Translator(lang)
@@ -174,8 +182,10 @@ def _field_error(lang: str, exc: CaptureError, typed_email: str) -> dict[str, st
             text = t("form.error.email")
         case "email":
             text = t("form.error.email_missing")
-        case "first_name":
+        case "first_name" if len(typed_name.strip()) > NAME_MAX:
             text = t("form.error.first_name")
+        case "first_name":  # a line break or another control character (a header injection)
+            text = t("form.error.first_name_control")
         case "language":
             text = t("form.error.language")
         case "newsletter":
@@ -198,6 +208,7 @@ def _mail_words(submitted: Submitted) -> ConfirmationWords:
         intro=t("mail.confirm.intro", list=list_name),
         link=t("mail.confirm.link"),
         ignore=t("mail.confirm.ignore", days=DAYS),
+        cancel=t("mail.confirm.cancel"),
         unmeasured=t("mail.confirm.unmeasured"),
     )
 
@@ -242,11 +253,11 @@ async def subscribe_post(slug: str, request: Request) -> HTMLResponse:
                 session.rollback()
                 values: dict[str, object] = {"email": signup.email, "purposes": ticked}
                 values |= {"first_name": signup.first_name, "language": signup.language}
-                errors = _field_error(lang, exc, signup.email)
+                errors = _field_error(lang, exc, signup.email, signup.first_name)
                 return _form(
                     request, session, lst, slug, lang, status=422, errors=errors, values=values
                 )
-            if not submitted.send:  # a confirmation went out moments ago: answer the same
+            if not submitted.send:  # a confirmation went out moments ago: none is sent now
                 return submitted, None
             sender = capture.sender_address(session, settings.public_url)
             return submitted, capture.confirmation_message(
@@ -257,16 +268,34 @@ async def subscribe_post(slug: str, request: Request) -> HTMLResponse:
     if isinstance(outcome, HTMLResponse):
         return outcome
     submitted, message = outcome
-    if message is not None and not (await capture.send_confirmation(settings, message)).ok:
+    if message is None:
+        return _already_sent(request, lang, submitted.resend_in_minutes)
+    if not (await capture.send_confirmation(settings, message)).ok:
 
         def forget() -> None:
             with session_factory(settings.database_url)() as session:
-                capture.discard_signup(session, submitted.pending_id)
+                capture.forget_unsent_signup(session, submitted.pending_id)
 
         await run_in_threadpool(forget)
         return _message(request, lang, 502, "form.not_sent_title", "form.not_sent_text")
     title = i18n.text(lang, "confirm.sent_title")
     return render(request, "confirm.html", lang, title=title, state="sent", days=DAYS)
+
+
+def _already_sent(request: Request, lang: str, minutes: int) -> HTMLResponse:
+    """No second mail within minutes (no mail bombing), and the page says so: the choices just
+    sent were not kept, the earlier email's link still works."""
+    response = render(
+        request,
+        "confirm.html",
+        lang,
+        429,
+        title=i18n.text(lang, "confirm.already_sent_title"),
+        state="already_sent",
+        minutes=minutes,
+    )
+    response.headers["Retry-After"] = str(minutes * 60)
+    return response
 
 
 # --- double opt-in -----------------------------------------------------------------------------
@@ -283,12 +312,14 @@ def confirm_page(token: str, request: Request, session: Session = Depends(db)) -
     if view.status is not SignupStatus.OPEN:
         return _gone(request, view)
     lang = language(request, view.language)
+    cancel_first = request.query_params.get("cancel") == "1"  # the email's "it was not me"
     return render(
         request,
         "confirm.html",
         lang,
-        title=i18n.text(lang, "confirm.open_title"),
+        title=i18n.text(lang, "confirm.cancel_title" if cancel_first else "confirm.open_title"),
         state="open",
+        cancel_first=cancel_first,
         email=view.email,
         list_name=view.list_name,
         purposes=_labels(view.purposes, lang),
