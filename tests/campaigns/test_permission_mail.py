@@ -378,6 +378,29 @@ def test_after_the_notice_the_objection_window_counts_from_it(db_url: str) -> No
         assert (again.queued, dict(again.skipped)) == (0, {"already_informed": 1})
 
 
+def test_whoever_was_asked_for_tracking_gets_no_legacy_notice_and_no_legacy_basis(
+    db_url: str,
+) -> None:
+    """R10 with R11: the request said "if you do nothing, the answer is no", so silence after
+    it is a refusal; the legacy regime, which reads silence as non-objection, cannot apply."""
+    with session_scope(db_url) as s:
+        lid = news_list(s)
+        informed_first = person(s, lid, "late", country="FR")
+        assert inform(s).queued == 1
+        asked_only = person(s, lid, "asked", country="FR")
+        assert ask(s, now=NOW + timedelta(days=1)).queued == 2
+        again = inform(s, now=NOW + timedelta(days=2))
+    assert (again.queued, dict(again.skipped)) == (0, {"asked": 2})
+    with session_scope(db_url) as s:
+        assert requests(s, "legacy-notice") == {informed_first: NOW}
+        later = MessageContext(Category.MARKETING, Measure.INDIVIDUAL, at=NOW + timedelta(days=200))
+        for cid in (informed_first, asked_only):
+            snap = snapshot(s, cid, lid)
+            assert snap.tracking_requested_at == NOW + timedelta(days=1)
+            # Still the deliverability date only (no refusal recorded), never FR-R11-legacy.
+            assert decide(snap, later, FR_CNIL_2026).rule_id == "FR-R7-deliverability"
+
+
 def test_objecting_from_the_notice_ends_the_legacy_basis(db_url: str) -> None:
     with session_scope(db_url) as s:
         lid = news_list(s)

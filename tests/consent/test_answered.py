@@ -15,6 +15,8 @@ from consentmail.db import session_scope
 from consentmail.db.models import PermissionRequest
 from tests.consent.conftest import T0, add_contact, grant
 
+LONG_AGO = T0 - timedelta(days=365)  # collected long before: only the requests hold anything
+
 
 def _answered(db_url: str) -> dict[str, datetime | None]:
     with session_scope(db_url) as s:
@@ -24,7 +26,7 @@ def _answered(db_url: str) -> dict[str, datetime | None]:
 
 def test_a_choice_after_the_request_answers_it_and_the_proof_says_so(db_url: str) -> None:
     with session_scope(db_url) as s:
-        c = add_contact(s, "a@example.com")
+        c = add_contact(s, "a@example.com", collected_at=LONG_AGO)
         record_request(s, c.id, "profiling", T0)
         record_request(s, c.id, "tracking", T0)
         grant(s, c.id, "profiling", at=T0 + timedelta(hours=2))
@@ -39,20 +41,21 @@ def test_a_choice_after_the_request_answers_it_and_the_proof_says_so(db_url: str
 
 def test_an_expiry_or_an_older_choice_answers_nothing(db_url: str) -> None:
     with session_scope(db_url) as s:
-        c = add_contact(s, "a@example.com")
+        c = add_contact(s, "a@example.com", collected_at=LONG_AGO)
         record_request(s, c.id, "tracking", T0)
         grant(s, c.id, "tracking", action="expire", at=T0 + timedelta(days=1))
         # A grant dated before the request (an import of an older consent) is no answer to it.
         grant(s, c.id, "tracking", at=T0 - timedelta(days=3))
         grant(s, c.id, "newsletter", at=T0 + timedelta(days=1))  # another purpose
-        other = add_contact(s, "b@example.com")
+        other = add_contact(s, "b@example.com", collected_at=LONG_AGO)
         grant(s, other.id, "tracking", at=T0 + timedelta(days=1))  # another person
     assert _answered(db_url) == {"tracking": None}
 
 
 def test_bulk_appends_answer_requests_too(db_url: str) -> None:
     with session_scope(db_url) as s:
-        a, b = add_contact(s, "a@example.com"), add_contact(s, "b@example.com")
+        a = add_contact(s, "a@example.com", collected_at=LONG_AGO)
+        b = add_contact(s, "b@example.com", collected_at=LONG_AGO)
         record_request(s, a.id, "tracking", T0)
         record_request(s, b.id, "tracking", T0)
         record_bulk(

@@ -105,15 +105,20 @@ def test_smtputf8_is_used_when_offered(smtp_sink: SmtpSink) -> None:
     assert got.data == msg.data
 
 
-def test_smtputf8_needed_but_not_offered_is_a_clear_permanent_failure(
+def test_smtputf8_needed_but_not_offered_is_our_relays_limitation_not_a_bounce(
     make_smtp_sink: MakeSink,
 ) -> None:
+    # Changed on purpose (review C F5): it used to be a permanent failure, which the worker
+    # turns into a bounce and a suppression of a perfectly good address.
     sink = make_smtp_sink(smtputf8=False)
     utf8, idna = send_all(
         sink.url, [render(1, "jörg@exämple.test"), render(2, "jorg@xn--exmple-cua.test")]
     )
-    assert not utf8.ok and utf8.permanent
-    assert "SMTPUTF8" in utf8.reply
+    assert (utf8.ok, utf8.permanent, utf8.relay_limitation) == (False, False, True)
+    assert utf8.reply == (
+        "not sent: our SMTP relay does not offer SMTPUTF8, which this address (non-ASCII local "
+        "part) needs; use a relay with SMTPUTF8 (the address was not refused)"
+    )
     assert idna.ok  # the ASCII (IDNA) form needs no extension
     assert [r.rcpt_tos for r in sink.received] == [("jorg@xn--exmple-cua.test",)]
 

@@ -139,6 +139,38 @@ def test_permanent_5xx_bounces_and_suppresses_for_later_sends(
     )
 
 
+def test_a_relay_without_smtputf8_fails_the_message_and_never_suppresses(
+    sqlite_url: str, make_smtp_sink: MakeSink
+) -> None:
+    """Review C F5: a non-ASCII local part our relay cannot carry is our limitation, not a bad
+    address: the message fails (no retries, the relay will not change by itself), the contact
+    stays sendable, and a relay with SMTPUTF8 delivers the next campaign."""
+    without = make_smtp_sink(smtputf8=False)
+    cid, ids = seed(sqlite_url, 2, emails=["jürgen@example.test", "ok@example.test"])
+    stats = run_worker(sqlite_url, SmtpTransport.from_url(without.url, 2), campaign_id=cid)
+    assert stats == RunStats(sent=1, failed=1)
+    status = {m.id: (m.status, m.smtp_reply, m.attempts) for m in messages(sqlite_url, cid)}
+    assert status[ids[0]] == (
+        "failed",
+        "not sent: our SMTP relay does not offer SMTPUTF8, which this address (non-ASCII local "
+        "part) needs; use a relay with SMTPUTF8 (the address was not refused)",
+        1,
+    )
+    with session_scope(sqlite_url) as s:
+        jurgen = s.scalars(select(Contact).where(Contact.email == "jürgen@example.test")).one()
+        assert (jurgen.suppressed, jurgen.suppressed_reason) == (False, "")
+        nxt = Campaign(name="next", subject="s", from_addr="a@b.test", html="", status="sending",
+                       aggregate_token="next-utf8")  # fmt: skip
+        s.add(nxt)
+        s.flush()
+        s.add(Message(campaign_id=nxt.id, contact_id=jurgen.id, page_token="pt-next-utf8"))
+        next_id = nxt.id
+    with_utf8 = make_smtp_sink()
+    stats = run_worker(sqlite_url, SmtpTransport.from_url(with_utf8.url, 2), campaign_id=next_id)
+    assert stats == RunStats(sent=1)
+    assert [r.rcpt_tos for r in with_utf8.received] == [("jürgen@example.test",)]
+
+
 def test_build_failures_and_omissions_fail_without_sending(sqlite_url: str, tmp_path: Path) -> None:
     cid, ids = seed(sqlite_url, 4)
 

@@ -354,8 +354,12 @@ class TestLegacyRegime:
             {"collected_at": None},
             {"tracking": PurposeState(False, 12, datetime(2026, 5, 1, tzinfo=UTC), objected=True)},
             {"tracking": PurposeState(False, 12, datetime(2026, 5, 1, tzinfo=UTC))},
+            {"tracking_requested_at": datetime(2026, 5, 1, tzinfo=UTC)},
         ],
-        ids=["not-informed", "collected-on-cutoff", "collection-unknown", "objected", "refused"],
+        ids=[
+            "not-informed", "collected-on-cutoff", "collection-unknown", "objected", "refused",
+            "asked-for-consent",
+        ],
     )
     def test_no_legacy_basis(self, change: dict[str, object]) -> None:
         snapshot = replace(self.SILENT, **change)  # type: ignore[arg-type]
@@ -371,3 +375,34 @@ class TestLegacyRegime:
         assert decide(self.SILENT, transactional, FR_CNIL_2026).rule_id == "FR-R7-deliverability"
         undated = _message("marketing", "individual", at=None)
         assert decide(self.SILENT, undated, FR_CNIL_2026).rule_id == "FR-R7-deliverability"
+
+
+@pytest.mark.parametrize(
+    ("cohort", "expected"),
+    [
+        (50, (Mode.AGGREGATE, Mode.AGGREGATE, "anonymous-aggregate",
+              "This notice is not measured for you personally, as you asked us to stop tracking "
+              "you; opens and clicks are counted only in total.")),
+        (9, (Mode.NONE, Mode.NONE, "none",
+             "This notice is not measured for you personally: you asked us to stop tracking "
+             "you.")),
+    ],
+)
+@pytest.mark.parametrize("action", ["withdraw", "object"])
+def test_stop_tracking_ends_the_mandatory_exemption_but_not_security(
+    cohort: int, expected: tuple[Mode, Mode, str, str], action: str
+) -> None:
+    """R6 with R13: the stop-tracking page promises nothing that measures you personally; only
+    security mail (R5: activation, password reset, whose links are the function) keeps it."""
+    refused = replace(
+        SNAPSHOTS["news"], tracking=PurposeState(False, 8, NOW, objected=action == "object")
+    )
+    for profile, prefix in ((IT_GARANTE_2026, "IT"), (EU_DEFAULT, "EU")):
+        d = decide(refused, _message("mandatory", "individual", aggregate_cohort=cohort), profile)
+        assert (d.send, d.open_mode, d.click_mode, d.basis, d.reason) == (True, *expected)
+        assert d.rule_id == f"{prefix}-R6-R13-refused"
+        security = decide(refused, _message("security", "individual"), profile)
+        assert (security.basis, security.rule_id) == ("exemption:security", f"{prefix}-R5-security")
+    # Silence is no refusal: the exemption holds for whoever never answered.
+    silent = decide(SNAPSHOTS["news"], _message("mandatory", "individual"), IT_GARANTE_2026)
+    assert silent.rule_id == "IT-R6-mandatory"

@@ -148,6 +148,11 @@ def test_law_1_default_deny(
 
     if not (consent or exempt or legacy or last_open_date):
         assert Mode.PERSONAL not in modes
+    # R13: "stop tracking" (a no on record) ends every personal measurement but the security
+    # exemption's, whose links are the function (R5): service notices (R6) included.
+    said_no = snapshot.tracking.event_id is not None and not snapshot.tracking.granted
+    if said_no and category is not Category.SECURITY:
+        assert Mode.PERSONAL not in modes
     if decision.click_mode is Mode.PERSONAL:
         assert consent or exempt or legacy  # clicks never under deliverability
     if Mode.AGGREGATE in modes:
@@ -227,7 +232,8 @@ def test_law_2_recheck_at_hit(
     mode = personal_at_hit(at_hit, decision, profile, hit_at)
 
     exempt_basis = decision.basis.startswith("exemption:")
-    if withdraw_at_hit is not None and not exempt_basis:
+    # A refusal at hit ends every personal basis but security's (R5, R13), as at render.
+    if withdraw_at_hit is not None and decision.basis != "exemption:security":
         assert mode is not Mode.PERSONAL
     if mode is Mode.PERSONAL:
         assert decision.open_mode is Mode.PERSONAL or decision.click_mode is Mode.PERSONAL

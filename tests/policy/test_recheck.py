@@ -65,14 +65,28 @@ def test_the_aggregate_fallback_needs_the_profile_at_hit_time_too() -> None:
     assert personal_at_hit(WITHDRAWN, decision, STRICT, HIT) is Mode.NONE
 
 
-def test_exemptions_do_not_depend_on_tracking_consent() -> None:
-    security = decide(NEVER_ASKED, _message(Category.SECURITY), EU_DEFAULT)
-    mandatory = decide(NEVER_ASKED, _message(Category.MANDATORY), EU_DEFAULT)
-    for decision in (security, mandatory):
-        assert decision.basis.startswith("exemption:")
-        assert personal_at_hit(WITHDRAWN, decision, EU_DEFAULT, HIT) is Mode.PERSONAL
-        # The exemption is gone from the profile the hit is checked under: no basis any more.
-        assert personal_at_hit(WITHDRAWN, decision, STRICT, HIT) is Mode.NONE
+def test_the_security_exemption_does_not_depend_on_tracking_consent() -> None:
+    decision = decide(NEVER_ASKED, _message(Category.SECURITY), EU_DEFAULT)
+    assert decision.basis == "exemption:security"
+    # R5: the links of a password reset are the function; a tracking refusal does not end it.
+    assert personal_at_hit(WITHDRAWN, decision, EU_DEFAULT, HIT) is Mode.PERSONAL
+    # The exemption is gone from the profile the hit is checked under: no basis any more.
+    assert personal_at_hit(WITHDRAWN, decision, STRICT, HIT) is Mode.NONE
+
+
+@pytest.mark.parametrize(("cohort", "expected"), [(50, Mode.AGGREGATE), (9, Mode.NONE)])
+def test_a_tracking_refusal_ends_the_mandatory_exemption_at_hit_as_at_render(
+    cohort: int, expected: Mode
+) -> None:
+    """R6 with R13: "stop tracking" promises nothing that measures the person; a service
+    notice sent before the refusal is re-checked like any other (law 2 agrees with decide())."""
+    decision = decide(NEVER_ASKED, _message(Category.MANDATORY, cohort), EU_DEFAULT)
+    assert (decision.basis, decision.rule_id) == ("exemption:mandatory", "EU-R6-mandatory")
+    assert personal_at_hit(NEVER_ASKED, decision, EU_DEFAULT, HIT) is Mode.PERSONAL
+    assert personal_at_hit(WITHDRAWN, decision, EU_DEFAULT, HIT) is expected
+    after = decide(WITHDRAWN, replace(_message(Category.MANDATORY, cohort), at=HIT), EU_DEFAULT)
+    assert Mode.PERSONAL not in (after.open_mode, after.click_mode)
+    assert after.rule_id == "EU-R6-R13-refused"
 
 
 def test_deliverability_holds_under_its_profile_only() -> None:

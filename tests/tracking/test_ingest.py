@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import delete
 from sqlalchemy.exc import OperationalError
 
+from consentmail.consent.expiry import set_expiry_days
 from consentmail.db import get_engine, session_scope, upgrade
 from consentmail.db.models import Engagement, Message
 from consentmail.tracking import FlushStats, Ingest, Kind
@@ -87,6 +88,23 @@ def test_a_withdrawal_after_the_hit_but_before_the_flush_wins(sqlite_url: str) -
     withdraw_tracking(sqlite_url, world.contact_id)  # e.g. on another node, a second later
     assert ingest.flush_now().dropped == 1
     assert engagements(sqlite_url) == []
+
+
+@pytest.mark.parametrize(("days", "stats"), [(365, FlushStats(hits=1, personal=1)),
+                                             (40, FlushStats(hits=1, dropped=1))])
+def test_law2_a_grant_past_the_workspace_expiry_is_no_basis_at_the_hit(
+    db_url: str, days: int, stats: FlushStats
+) -> None:
+    # The grant is 30 days older than SENT_AT, so more than 40 days old at any flush now, and
+    # lapsed for the hit as it is for decide(), before `consent expire` writes its event.
+    world = build(db_url, cohort=3)
+    assert world.track_token
+    with session_scope(db_url) as session:
+        set_expiry_days(session, "tracking", days)
+    ingest = Ingest(db_url, k_min=10)
+    ingest.add(hit(world.track_token))
+    assert ingest.flush_now() == stats
+    assert len(engagements(db_url)) == stats.personal
 
 
 def test_aggregate_token_counts_per_hour_human_and_machine(db_url: str) -> None:

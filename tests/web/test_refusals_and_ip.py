@@ -3,7 +3,7 @@ pages keep a truncated IP with it only where the workspace enabled IP capture (o
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -17,7 +17,7 @@ from consentmail.consent.repermission import (
     record_request,
 )
 from consentmail.db import session_scope
-from consentmail.db.models import PermissionRequest, utcnow
+from consentmail.db.models import Contact, PermissionRequest, utcnow
 from tests.web.recipients import Made, granted, last_event, ledger_size, make_recipient
 from tests.web.test_preferences import CSRF, _form, _tick
 
@@ -120,6 +120,9 @@ async def test_an_answer_on_the_page_closes_the_request(
 ) -> None:
     made = make_recipient(db_url, language="en", tracking=False)
     with session_scope(db_url) as s:
+        contact = s.get(Contact, made.contact_id)
+        assert contact is not None
+        contact.collected_at = utcnow() - timedelta(days=365)  # collected then, not asked since
         request_id = record_request(s, made.contact_id, "profiling", utcnow()).id
     fields = _form((await client.get(f"/p/{made.page_token}")).text)
     _tick(fields, "purpose", "profiling", True)

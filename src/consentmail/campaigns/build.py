@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from consentmail.campaigns import urls
 from consentmail.campaigns.queue import context_for, decide_for, decision_fields
+from consentmail.consent.expiry import workspace_expiry
 from consentmail.consent.overrides import profile_overrides
 from consentmail.consent.state import snapshots
 from consentmail.db.models import Campaign, Contact, Message, utcnow
@@ -153,6 +154,7 @@ def build_messages(
     }
     now = utcnow()
     overrides = profile_overrides(session)
+    expiry = workspace_expiry(session)  # a grant lapsed since queueing is no basis (law 1)
     out: list[Outgoing | BuildFailure] = []
     for list_id in {m.list_id for m in msgs}:
         group = [m for m in msgs if m.list_id == list_id]
@@ -163,7 +165,9 @@ def build_messages(
             if campaign is None:
                 out.append(BuildFailure(msg.id, "message has no campaign"))
                 continue
-            ctx = context_for(campaign, campaign.aggregate_cohort, cfg.k_min, now)
+            ctx = context_for(
+                campaign, campaign.aggregate_cohort, cfg.k_min, now, expiry=expiry
+            )
             d = decide_for(
                 snaps[msg.contact_id], contact.country, ctx, cfg.default_jurisdiction, overrides
             )

@@ -9,7 +9,9 @@ re-queue it to the whole list behind the six-month rule's back; each message kee
 its unsubscribe link and the render-time re-check.
 
 Only people who receive the list's mail are written to: subscribed, not suppressed, with the
-newsletter consent (asking anyone else, even for consent, is itself marketing without it). Each
+newsletter consent (asking anyone else, even for consent, is itself marketing without it). The
+legacy notice skips whoever was asked for tracking consent: that email said "silence is no", so
+their silence is a refusal, never the non-objection R11 relies on. Each
 message and its permission_request row are added to the caller's transaction: both are committed,
 or neither, so a second run after a crash or a success neither loses nor repeats anyone.
 """
@@ -29,6 +31,7 @@ from consentmail.campaigns import urls
 from consentmail.campaigns.permission_content import Content, ask_content, legacy_content
 from consentmail.campaigns.queue import message_row
 from consentmail.consent._default_notices import DEFAULT_TEXTS
+from consentmail.consent.expiry import workspace_expiry
 from consentmail.consent.notices import FALLBACK_LANGUAGE, current_notice, normalise_language
 from consentmail.consent.overrides import profile_overrides
 from consentmail.consent.repermission import (
@@ -50,9 +53,12 @@ SUPPRESSED = "suppressed"  # hard bounce
 UNSUBSCRIBED = "unsubscribed"
 NO_NEWSLETTER = "no_newsletter"  # does not receive the list's mail (no consent, or objected)
 GRANTED = "granted"  # R10: the purpose is granted, nothing to ask
-TOO_SOON = "too_soon"  # R10: within six months of a refusal or of an unanswered request
+TOO_SOON = "too_soon"  # R10: within six months of a refusal, an unanswered request or collection
 NOT_LEGACY = "not_legacy"  # R11: no legacy regime for the contact's profile, or collected after
 ANSWERED = "answered"  # R11: a tracking answer is on the ledger (no silence to rely on)
+# R10 with R11: asked for tracking consent by an email that says "silence is no"; their silence
+# is a refusal, never a non-objection.
+ASKED = "asked"
 ALREADY_INFORMED = "already_informed"  # R11: the information message went out before
 
 
@@ -159,6 +165,8 @@ def send_legacy_notice(
             return NOT_LEGACY
         if m.snapshot.tracking.event_id is not None:
             return ANSWERED
+        if m.snapshot.tracking_requested_at is not None:
+            return ASKED
         if m.snapshot.legacy_informed_at is not None:
             return ALREADY_INFORMED
         return None
@@ -214,8 +222,10 @@ class _Run:
         self.public_url, self.default_jurisdiction = public_url, default_jurisdiction
         self.now = now or utcnow()
         self.summary = PermissionMailSummary(kind, list_name, purpose, dry_run)
-        # Marketing that measures nothing: decide() sends it only to who gets the list's mail.
-        self.ctx = MessageContext(Category.MARKETING, Measure.NONE, at=self.now)
+        # Marketing that measures nothing: decide() sends it only to who gets the list's mail
+        # (a newsletter grant past the workspace's expiry is no grant).
+        self.ctx = MessageContext(Category.MARKETING, Measure.NONE, at=self.now,
+                                  expiry=workspace_expiry(session))
         self.campaigns: dict[Content, Campaign] = {}  # one per wording: compiled once
         self.notices: dict[tuple[str, str], tuple[str, str]] = {}
 

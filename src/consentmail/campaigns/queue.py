@@ -24,15 +24,18 @@ from sqlalchemy.orm import Session
 from consentmail.campaigns.compose import PER_PERSON
 from consentmail.campaigns.preflight import require_preflight
 from consentmail.campaigns.urls import new_token
+from consentmail.consent.expiry import workspace_expiry
 from consentmail.consent.overrides import profile_overrides
 from consentmail.consent.state import list_members
 from consentmail.contacts.segments import engaged_segment, parse_segment
 from consentmail.db.models import Campaign, Message, utcnow
 from consentmail.policy import Profile, decide, profile_for_country
 from consentmail.policy.types import (
+    NO_EXPIRY,
     Category,
     ConsentSnapshot,
     Decision,
+    Expiry,
     Measure,
     MessageContext,
     Mode,
@@ -71,7 +74,11 @@ def _members(conn: Connection, list_id: int) -> Iterator[list[tuple[int, str, Co
         yield members
 
 
-def context_for(campaign: Campaign, cohort: int, k_min: int, at: datetime) -> MessageContext:
+def context_for(
+    campaign: Campaign, cohort: int, k_min: int, at: datetime, *, expiry: Expiry = NO_EXPIRY
+) -> MessageContext:
+    """The campaign's facts as decide() reads them, at `at`, with the workspace's consent expiry
+    (consent.expiry.workspace_expiry) so that a lapsed grant is no basis."""
     return MessageContext(
         category=Category(campaign.category),
         measure=Measure(campaign.measure),
@@ -80,6 +87,7 @@ def context_for(campaign: Campaign, cohort: int, k_min: int, at: datetime) -> Me
         aggregate_cohort=cohort,
         k_min=k_min,
         at=at,
+        expiry=expiry,
     )
 
 
@@ -100,6 +108,86 @@ def decide_for(
 ) -> Decision:
     profile = profile_for_country(country, default=default_jurisdiction, overrides=overrides)
     return decide(snap, ctx, profile)
+
+
+class _Profiles:
+    """profile_for_country is pure: looked up once per country, not once per recipient."""
+
+    def __init__(self, default_jurisdiction: str, overrides: Mapping[str, str]) -> None:
+        self.default, self.overrides = default_jurisdiction, overrides
+        self.found: dict[str, Profile] = {}
+
+    def __call__(self, country: str) -> Profile:
+        profile = self.found.get(country)
+        if profile is None:
+            profile = self.found[country] = profile_for_country(
+                country, default=self.default, overrides=self.overrides
+            )
+        return profile
+
+
+def _newcomer(
+    cid: int, snap: ConsentSnapshot, profile: Profile, ctx: MessageContext, segment: set[int] | None
+) -> Decision | None:
+    """A list member's decision as queueing makes it; None when outside the campaign's segment."""
+    if segment is not None and cid not in segment:
+        return None  # not a recipient: not in the cohort either
+    d = decide(snap, ctx, profile)
+    if segment is not None and d.send and not d.profiling_allowed:
+        # The gate once more, from this chunk's snapshot: a withdrawal since the segment was
+        # read takes the contact out.
+        return None
+    return d
+
+
+def _in_cohort(d: Decision) -> bool:
+    """The message carries the campaign's aggregate pixel or links (law 3 counts it)."""
+    return d.send and Mode.AGGREGATE in (d.open_mode, d.click_mode)
+
+
+def _queued_contacts(conn: Connection, campaign_id: int, first: int, last: int) -> set[int]:
+    return set(
+        conn.scalars(
+            select(Message.contact_id).where(
+                Message.campaign_id == campaign_id, Message.contact_id.between(first, last)
+            )
+        )
+    )
+
+
+def cohort_if_queued(
+    session: Session,
+    campaign: Campaign,
+    *,
+    k_min: int,
+    default_jurisdiction: str,
+    now: datetime | None = None,
+    expiry: Expiry = NO_EXPIRY,
+) -> int:
+    """The aggregate cohort queue_campaign() would store if it ran at `now`: the messages that
+    already carry the aggregate pixel plus the newcomers it would give one, decided the same
+    way (segment, profiles, overrides). Writes nothing; for `policy explain` on a draft (law 7).
+    """
+    list_id = campaign.list_id
+    if list_id is None:
+        return 0
+    segment = _segment_members(session, campaign, list_id)
+    profile_of = _Profiles(default_jurisdiction, profile_overrides(session))
+    reached = context_for(
+        campaign, max(UNLIMITED_COHORT, k_min), k_min, now or utcnow(), expiry=expiry
+    )
+    session.flush()
+    conn = session.connection()
+    cohort = _aggregate_messages(conn, campaign.id)
+    for members in _members(conn, list_id):
+        existing = _queued_contacts(conn, campaign.id, members[0][0], members[-1][0])
+        for cid, country, snap in members:
+            if cid in existing:
+                continue
+            d = _newcomer(cid, snap, profile_of(country), reached, segment)
+            if d is not None and _in_cohort(d):
+                cohort += 1
+    return cohort
 
 
 def queue_campaign(
@@ -125,22 +213,15 @@ def queue_campaign(
     # An engagement segment (profiling, R3/R9): computed now, behind the profiling gate of
     # engaged_segment; one query for the list, then a set look-up per member.
     segment = _segment_members(session, campaign, list_id)
-    overrides = profile_overrides(session)
+    profile_of = _Profiles(default_jurisdiction, profile_overrides(session))
+    # Grants older than the workspace's expiry are no basis, even before `consent expire` ran.
+    expiry = workspace_expiry(session)
     session.flush()  # the Core statements below share the session's connection and transaction
     conn = session.connection()
-    profiles: dict[str, Profile] = {}
 
-    def profile_of(country: str) -> Profile:
-        # profile_for_country is pure: once per country, not once per recipient.
-        profile = profiles.get(country)
-        if profile is None:
-            profile = profiles[country] = profile_for_country(
-                country, default=default_jurisdiction, overrides=overrides
-            )
-        return profile
-
-    reached = context_for(campaign, max(UNLIMITED_COHORT, k_min), k_min, now)  # cohort >= k
-    below = context_for(campaign, 0, k_min, now)  # cohort < k (used only when k_min > 0)
+    # cohort >= k, and cohort < k (used only when k_min > 0)
+    reached = context_for(campaign, max(UNLIMITED_COHORT, k_min), k_min, now, expiry=expiry)
+    below = context_for(campaign, 0, k_min, now, expiry=expiry)
     # Law 3 counts the messages that carry the aggregate pixel: those queued before (their
     # modes are fixed, they may be sent already) and this run's newcomers. A re-queue never
     # lets a few newcomers share a pixel meant for k, nor shrinks a cohort already sent.
@@ -152,30 +233,18 @@ def queue_campaign(
     shared = {"campaign_id": campaign.id, "list_id": list_id, "status": "queued"}
     outbox = _OutboxWriter(conn, shared)
     for members in _members(conn, list_id):
-        existing = set(
-            conn.scalars(
-                select(Message.contact_id).where(
-                    Message.campaign_id == campaign.id,
-                    Message.contact_id.between(members[0][0], members[-1][0]),
-                )
-            )
-        )
+        existing = _queued_contacts(conn, campaign.id, members[0][0], members[-1][0])
         rows = []
         for cid, country, snap in members:
             if cid in existing:
                 summary.already_queued += 1
                 continue
-            if segment is not None and cid not in segment:
-                summary.outside_segment += 1  # not a recipient: not in the cohort either
-                continue
             profile = profile_of(country)
-            d = decide(snap, reached, profile)
-            if segment is not None and d.send and not d.profiling_allowed:
-                # The gate once more, from this chunk's snapshot: a withdrawal since the
-                # segment was read takes the contact out.
+            d = _newcomer(cid, snap, profile, reached, segment)
+            if d is None:
                 summary.outside_segment += 1
                 continue
-            if d.send and Mode.AGGREGATE in (d.open_mode, d.click_mode):
+            if _in_cohort(d):
                 cohort += 1
             if cohort < k_min:
                 d_below = decide(snap, below, profile)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from consentmail.campaigns.preflight_check import check
 from consentmail.campaigns.queue import context_for, decide_for, message_row
 from consentmail.campaigns.urls import new_token
+from consentmail.consent.expiry import workspace_expiry
 from consentmail.consent.overrides import profile_overrides
 from consentmail.consent.state import snapshot
 from consentmail.contacts.address import AddressError, normalise_address
@@ -192,7 +193,7 @@ def _create(
         status=HIDDEN_STATUS, aggregate_token=new_token(), aggregate_cohort=0, queued_at=now,
     )
     # Cohort 0: a single message is never counted in an anonymous aggregate (law 3).
-    ctx = context_for(campaign, 0, k_min, now)
+    ctx = context_for(campaign, 0, k_min, now, expiry=workspace_expiry(session))
     d = decide_for(snapshot(session, contact.id, None), contact.country, ctx,
                    default_jurisdiction, profile_overrides(session))
     if not d.send:

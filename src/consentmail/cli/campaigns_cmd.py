@@ -26,7 +26,14 @@ from consentmail.campaigns.preflight import (
 )
 from consentmail.campaigns.queue import queue_campaign
 from consentmail.campaigns.runner import deliver
-from consentmail.cli.common import console, fail, print_json, ready_settings, session
+from consentmail.cli.common import (
+    campaign_or_fail,
+    console,
+    fail,
+    print_json,
+    ready_settings,
+    session,
+)
 from consentmail.db.models import Campaign, Message
 from consentmail.render import TemplateError
 from consentmail.reports.campaign import campaign_report, status_counts
@@ -126,9 +133,7 @@ def send(
     """Queue a campaign (one policy decision per recipient); with --wait, deliver it too."""
     s = ready_settings()
     with session(s) as sess:
-        campaign = sess.get(Campaign, campaign_id)
-        if campaign is None:
-            fail(f"no campaign with id {campaign_id}")
+        campaign = campaign_or_fail(sess, campaign_id)
         if campaign.list_id is None:
             fail(f"campaign {campaign_id} has no list; use the transactional API for single mail")
         try:
@@ -211,9 +216,7 @@ def preflight_command(
     """Check a campaign for recipient data in URLs and third-party trackers before sending."""
     s = ready_settings()
     with session(s) as sess:
-        campaign = sess.get(Campaign, campaign_id)
-        if campaign is None:
-            fail(f"no campaign with id {campaign_id}")
+        campaign = campaign_or_fail(sess, campaign_id)
         if accept:
             accept_links(sess, campaign)
         report = preflight(sess, campaign, s)
@@ -245,6 +248,7 @@ def report(
     """What was sent, how it was measured, and what recipients did."""
     s = ready_settings()
     with session(s) as sess:
+        campaign_or_fail(sess, campaign_id)
         try:
             data = campaign_report(sess, campaign_id, s.k_min)
         except LookupError as exc:

@@ -11,9 +11,11 @@ import typer
 from rich.console import Console
 from sqlalchemy.orm import Session
 
+from consentmail.campaigns.lookup import find_campaign
 from consentmail.config import Settings, load_settings
 from consentmail.config.settings import SettingsError
 from consentmail.db import session_scope, upgrade
+from consentmail.db.models import Campaign
 
 console = Console()
 err_console = Console(stderr=True)
@@ -42,6 +44,14 @@ def ready_settings() -> Settings:
 def session(s: Settings) -> Iterator[Session]:
     with session_scope(s.database_url) as sess:
         yield sess
+
+
+def campaign_or_fail(sess: Session, campaign_id: int) -> Campaign:
+    """The campaign with this id, or the command stops with "no campaign with id N"."""
+    campaign = find_campaign(sess, campaign_id)
+    if campaign is None:
+        fail(f"no campaign with id {campaign_id}")
+    return campaign
 
 
 def print_json(data: Any) -> None:

@@ -6,12 +6,14 @@ client's address: kept (truncated) with the event only where the workspace enabl
 
 A "no" the person gives (stop tracking, a box they untick) is always a refusal on the ledger,
 whatever the state it meets (expired, never answered): R10's six months run from it, and it ends
-the bases that rest on silence (legacy non-objection, deliverability).
+the bases that rest on silence (legacy non-objection, deliverability) and the mandatory
+exemption's personal measurement. From an informed legacy contact (R11) it is recorded as an
+`object` event naming the information message it answers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 
 from sqlalchemy import select
@@ -19,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from consentmail.consent.ip_capture import kept_ip
 from consentmail.consent.ledger import NewEvent, record
+from consentmail.consent.legacy_status import LegacyPending
 from consentmail.consent.notices import notice_for_grant
 from consentmail.consent.state import snapshot
 from consentmail.db.models import ConsentEvent, Contact, ContactList, Message, Subscription, utcnow
@@ -110,16 +113,24 @@ def resubscribe(session: Session, r: Recipient) -> bool:
     return True
 
 
-def stop_tracking(session: Session, r: Recipient, method: str, *, ip: str = "") -> bool:
+def stop_tracking(
+    session: Session,
+    r: Recipient,
+    method: str,
+    *,
+    ip: str = "",
+    legacy: LegacyPending | None = None,
+) -> bool:
     """Withdraw tracking (and profiling, which rests on it). The subscription stays.
 
     The tracking refusal is recorded on every POST, whatever the state: after an expiry or with
-    no answer (it ends the fr-cnil-2026 deliverability pixel and the legacy basis, R7/R11 with
-    R13), and again after a refusal (the person said no once more: R10's pause restarts).
-    Always returns True: something was recorded."""
+    no answer (it ends the fr-cnil-2026 deliverability pixel, the legacy basis and the mandatory
+    exemption's measurement, R7/R11/R6 with R13), and again after a refusal (the person said no
+    once more: R10's pause restarts). For an informed legacy contact (`legacy`, from
+    consent.legacy_status) it is their objection (R11). Always returns True."""
     snap = snapshot(session, r.contact.id, None)
     ip = kept_ip(session, ip)
-    events = [_event(r, Purpose.TRACKING, "withdraw", method, "stop-tracking", ip)]
+    events = [_refusal(r, method, "stop-tracking", ip, legacy)]
     if snap.profiling.granted:
         events.append(_event(r, Purpose.PROFILING, "withdraw", method, "stop-tracking", ip))
     record(session, events)
@@ -136,13 +147,18 @@ def set_preferences(
     notice_language: str | None = None,
     unticked: Collection[str] = (),
     ip: str = "",
+    notices: Mapping[str, tuple[str, str]] | None = None,
+    legacy: LegacyPending | None = None,
 ) -> int:
     """Grant or withdraw each purpose as the preference form says. Returns events written.
 
-    Grants name the current notice in `notice_language` (the language the page was shown in;
-    default the contact's), falling back to English as the page does. `unticked` names the
-    purposes the person unticked (shown granted, sent unticked): each is a refusal on record even
-    if the grant lapsed meanwhile (expiry), unless the latest answer is a no already."""
+    A grant names `notices[purpose]` (version, SHA-256: the notice the page showed, checked
+    current by the caller) if given, else the current notice in `notice_language` (the language
+    the page was shown in; default the contact's), falling back to English as the page does.
+    `unticked` names the purposes the person unticked (shown granted, sent unticked): each is a
+    refusal on record even if the grant lapsed meanwhile (expiry), unless the latest answer is a
+    no already. `legacy`: tracking left unticked by an informed legacy contact on a page that
+    offered the objection is that objection (R11)."""
     snap = snapshot(session, r.contact.id, None)
     states = {p.value: getattr(snap, p.value) for p in Purpose}
     ip = kept_ip(session, ip)
@@ -154,17 +170,37 @@ def set_preferences(
         changed = want != state.granted
         # Unticked, but the grant lapsed since the page was shown: still a "no" to record.
         lapsed_no = not want and p in unticked and not _refused(session, state)
-        if not (changed or lapsed_no):
+        objection = not want and p == Purpose.TRACKING.value and legacy is not None
+        if not (changed or lapsed_no or objection):
             continue
-        event = _event(r, Purpose(p), "grant" if want else "withdraw", method, "preferences", ip)
-        if want:
-            # R16: a grant names the exact words agreed to (version and SHA-256 of the text).
+        if not want:
+            tracking_legacy = legacy if p == Purpose.TRACKING.value else None
+            events.append(
+                _refusal(r, method, "preferences", ip, tracking_legacy)
+                if tracking_legacy is not None
+                else _event(r, Purpose(p), "withdraw", method, "preferences", ip)
+            )
+            continue
+        event = _event(r, Purpose(p), "grant", method, "preferences", ip)
+        # R16: a grant names the exact words agreed to (version and SHA-256 of the text).
+        pinned = (notices or {}).get(p)
+        if pinned is None:
             notice = notice_for_grant(session, p, notice_language or r.contact.language)
-            event = replace(event, notice_version=notice.version, notice_sha256=notice.sha256)
-        events.append(event)
+            pinned = (notice.version, notice.sha256)
+        events.append(replace(event, notice_version=pinned[0], notice_sha256=pinned[1]))
     record(session, events)
     session.commit()
     return len(events)
+
+
+def _refusal(
+    r: Recipient, method: str, page: str, ip: str, legacy: LegacyPending | None
+) -> NewEvent:
+    """The tracking "no": a withdrawal, or the R11 objection naming the notice it answers."""
+    if legacy is None:
+        return _event(r, Purpose.TRACKING, "withdraw", method, page, ip)
+    event = _event(r, Purpose.TRACKING, "object", method, page, ip)
+    return replace(event, evidence={**(event.evidence or {}), **legacy.evidence()})
 
 
 def current_state(session: Session, r: Recipient) -> ConsentSnapshot:

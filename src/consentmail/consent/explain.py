@@ -1,20 +1,25 @@
 """Why is (or was) this person tracked in this campaign? (law 7, issue 3 item 3)
 
-Reads the facts (campaign, contact, consent snapshot, workspace overrides), asks `policy.decide()`
-exactly as queueing and building do, and names the ledger event (or legacy notice) the basis rests
-on. The decision stored with the message, if one exists, is shown beside it: they differ when
-consent changed after the message was built.
+Reads the facts (campaign, contact, consent snapshot, workspace overrides and expiry), asks
+`policy.decide()` exactly as queueing and building do, and names the ledger event (or legacy
+notice) the basis rests on. The decision stored with the message, if one exists, is shown beside
+it: they differ when consent changed after the message was built. For a draft, the aggregate
+cohort is the one queueing would compute now (campaigns.queue.cohort_if_queued), so what explain
+says is what the send would do.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consentmail.campaigns.queue import context_for
+from consentmail.campaigns.lookup import find_campaign
+from consentmail.campaigns.queue import cohort_if_queued, context_for
+from consentmail.consent.expiry import workspace_expiry
 from consentmail.consent.overrides import profile_overrides
 from consentmail.consent.proof import event_dict, find_contact_by_email, iso_utc
 from consentmail.consent.state import LEGACY_NOTICE_KIND, snapshot
@@ -24,13 +29,21 @@ from consentmail.db.models import (
     Contact,
     Message,
     PermissionRequest,
+    Subscription,
     utcnow,
 )
-from consentmail.policy import decide, profile_for_country
+from consentmail.policy import Decision, decide, profile_for_country
 from consentmail.policy.profiles import Profile
 
 CONSENT_PREFIX = "consent:"
 LEGACY_BASIS = "legacy:non-objector"
+UNSUBSCRIBED_RULE = "ALL-R23-unsubscribed"
+# decide() sees one fact, "not on the list's audience"; explain says which one it is.
+NOT_ON_LIST = ("ALL-R23-not-on-list", "Not sent: you are not on this list.")
+SUPPRESSED = (
+    "ALL-R23-suppressed",
+    "Not sent: an earlier email to this address could not be delivered (permanent failure).",
+)
 
 
 class ExplainError(LookupError):
@@ -79,6 +92,26 @@ def _basis_source(session: Session, contact: Contact, basis: str) -> dict[str, A
     return None  # exemptions, anonymous aggregate and none rest on no personal record
 
 
+def _off_the_audience(
+    session: Session, contact: Contact, campaign: Campaign, d: Decision
+) -> Decision:
+    """decide() reads "not on the list's audience" as one fact: name the one that applies."""
+    if d.rule_id != UNSUBSCRIBED_RULE or campaign.list_id is None:
+        return d
+    status = session.scalar(
+        select(Subscription.status).where(
+            Subscription.contact_id == contact.id, Subscription.list_id == campaign.list_id
+        )
+    )
+    if status is None:
+        rule_id, reason = NOT_ON_LIST
+    elif status == "subscribed" and contact.suppressed:
+        rule_id, reason = SUPPRESSED
+    else:
+        return d  # unsubscribed: decide()'s words are right
+    return replace(d, rule_id=rule_id, reason=reason)
+
+
 def explain(
     session: Session,
     campaign_id: int,
@@ -89,16 +122,24 @@ def explain(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """The decision that applies now and the one stored with the message (if any), with sources."""
-    campaign = session.get(Campaign, campaign_id)
+    campaign = find_campaign(session, campaign_id)
     if campaign is None:
         raise ExplainError(f"no campaign with id {campaign_id}")
     contact = find_contact_by_email(session, email)
     now = now or utcnow()
     overrides = profile_overrides(session)
+    expiry = workspace_expiry(session)
     profile, profile_from = _profile(contact.country, default_jurisdiction, overrides)
     snap = snapshot(session, contact.id, campaign.list_id)
-    ctx = context_for(campaign, campaign.aggregate_cohort, k_min, now)
-    d = decide(snap, ctx, profile)
+    # A draft has no cohort yet (0 until queued): use the one queueing would count now.
+    draft = campaign.status == "draft" and campaign.list_id is not None
+    cohort = (
+        cohort_if_queued(session, campaign, k_min=k_min, default_jurisdiction=default_jurisdiction,
+                         now=now, expiry=expiry)
+        if draft else campaign.aggregate_cohort
+    )
+    ctx = context_for(campaign, cohort, k_min, now, expiry=expiry)
+    d = _off_the_audience(session, contact, campaign, decide(snap, ctx, profile))
     current = {
         "at": iso_utc(now),
         "send": d.send,
@@ -137,8 +178,10 @@ def explain(
             "category": campaign.category,
             "measure": campaign.measure,
             "status": campaign.status,
-            # Set when the campaign is queued; 0 before, so a draft shows no aggregate mode.
-            "aggregate_cohort": campaign.aggregate_cohort,
+            # Stored when the campaign is queued; for a draft, what queueing would count now.
+            "aggregate_cohort": cohort,
+            "aggregate_cohort_from": "predicted for a draft: what queueing would count now"
+            if draft else "stored at queueing",
             "k_min": k_min,
         },
         "contact": {"id": contact.id, "email": contact.email, "country": contact.country or None},

@@ -1,7 +1,8 @@
 """Re-permission (R10) and the legacy information message (R11), recorded as permission requests.
 
 R10: a purpose may be asked for again by a dedicated email, but never sooner than six months after
-a refusal (withdrawal or objection) or after a request that got no answer; silence is refusal.
+a refusal (withdrawal or objection), after a request that got no answer, or (with no choice on
+record for the purpose) after the address was collected; silence is refusal.
 R11 (fr-cnil-2026): legacy contacts are told about tracking with a simple way to object; the date
 of that message opens the objection window the policy's LegacyRegime counts from.
 """
@@ -14,11 +15,10 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import Session
 
-from consentmail.consent.state import LEGACY_NOTICE_KIND, LEGACY_NOTICE_PURPOSE
-from consentmail.db.models import ConsentEvent, ConsentState, PermissionRequest
+from consentmail.consent.state import LEGACY_NOTICE_KIND, LEGACY_NOTICE_PURPOSE, REQUEST_KIND
+from consentmail.db.models import ConsentEvent, ConsentState, Contact, PermissionRequest
 from consentmail.policy.types import Purpose
 
-REQUEST_KIND = "request"
 PAUSE_MONTHS = 6
 REFUSALS = ("withdraw", "object")
 
@@ -62,6 +62,18 @@ def _answered(session: Session, req: PermissionRequest) -> bool:
     )
 
 
+def _any_choice(session: Session, contact_id: int, purpose: str) -> bool:
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    ConsentEvent.contact_id == contact_id, ConsentEvent.purpose == purpose
+                )
+            )
+        )
+    )
+
+
 def next_request_allowed_at(
     session: Session, contact_id: int, purpose: str
 ) -> datetime | None:
@@ -80,6 +92,12 @@ def next_request_allowed_at(
     )
     if refusal is not None:
         holds.append(_utc(refusal))
+    elif not _any_choice(session, contact_id, purpose):
+        # Never answered on record: the collection itself was the ask (a box left unticked on
+        # the form, a "no" in the exported file), so its date holds the next one back (R10).
+        collected = session.scalar(select(Contact.collected_at).where(Contact.id == contact_id))
+        if collected is not None:
+            holds.append(_utc(collected))
     last = session.scalar(
         select(PermissionRequest)
         .where(
@@ -119,7 +137,7 @@ def record_request(
         when = f"before {allowed.date().isoformat()}" if allowed else "while it is granted"
         raise RepermissionError(
             f"contact {contact_id}: no new {purpose} request {when} (R10: six months after a "
-            "refusal or an unanswered request)"
+            "refusal, an unanswered request, or a collection with no answer)"
         )
     return _add(session, contact_id, purpose, REQUEST_KIND, sent_at)
 
@@ -140,9 +158,10 @@ def mark_answered(session: Session, contact_id: int, purpose: str, at: datetime)
 
 
 def answer_requests(session: Session, after_event_id: int) -> None:
-    """Mark answered the open requests that the events after `after_event_id` answer: any
-    choice on the request's purpose at or after it was sent (an expiry is the system, not an
-    answer); answered_at is the first such choice. One statement, whatever the number of
+    """Mark answered the open requests and legacy notices that the events after
+    `after_event_id` answer: any choice on the purpose at or after it was sent (an expiry is the
+    system, not an answer; for a legacy notice, the choice is the objection or a consent);
+    answered_at is the first such choice. One statement, whatever the number of
     events: the ledger's writers (record, record_bulk) call it after appending, in their
     transaction, so the API, the pages, the forms and imports all close requests alike."""
     ev, req = ConsentEvent, PermissionRequest
@@ -156,7 +175,7 @@ def answer_requests(session: Session, after_event_id: int) -> None:
     session.execute(
         update(req)
         .where(
-            req.kind == REQUEST_KIND,
+            req.kind.in_((REQUEST_KIND, LEGACY_NOTICE_KIND)),
             req.answered_at.is_(None),
             # Only the contacts of these events: an index range, not the whole table.
             req.contact_id.in_(select(ev.contact_id).where(ev.id > after_event_id)),

@@ -22,6 +22,8 @@ from consentmail.policy.types import (
 # A permission_request row of this kind and purpose records the R11 information message.
 LEGACY_NOTICE_KIND = "legacy-notice"
 LEGACY_NOTICE_PURPOSE = "tracking"
+# A re-permission email (R10) is recorded as this kind ("silence is no").
+REQUEST_KIND = "request"
 
 
 def _aware(dt: datetime | None) -> datetime | None:
@@ -70,7 +72,8 @@ def snapshots(
                 )
             )
         }
-        informed = _legacy_informed(conn, chunk)
+        informed = _first_sent(conn, chunk, LEGACY_NOTICE_KIND)
+        requested = _first_sent(conn, chunk, REQUEST_KIND)
         for cid in chunk:
             purposes = states[cid]
             on_list = subscribed.get(cid, list_id is None)
@@ -82,6 +85,7 @@ def snapshots(
                 on_list and contact is not None and not contact.suppressed,
                 contact.collected_at if contact else None,
                 informed.get(cid),
+                requested.get(cid),
             )
     return result
 
@@ -93,6 +97,7 @@ def _snapshot(
     subscribed: bool,
     collected_at: datetime | None,
     legacy_informed_at: datetime | None,
+    tracking_requested_at: datetime | None,
 ) -> ConsentSnapshot:
     """The one place stored facts become a snapshot (snapshots() and list_members())."""
     return new_snapshot(  # ConsentSnapshot's fields, in order
@@ -102,6 +107,7 @@ def _snapshot(
         subscribed,
         _aware(collected_at),
         _aware(legacy_informed_at),
+        _aware(tracking_requested_at),
     )
 
 
@@ -140,22 +146,26 @@ def list_members(
 
     purposes = [ConsentState.__table__.alias(p) for p in ("newsletter", "tracking", "profiling")]
     req = PermissionRequest
-    informed = (
-        select(func.min(req.sent_at))
-        .where(
-            req.contact_id == Contact.id,
-            req.purpose == LEGACY_NOTICE_PURPOSE,
-            req.kind == LEGACY_NOTICE_KIND,
+
+    def first_sent(kind: str) -> Any:
+        return (
+            select(func.min(req.sent_at))
+            .where(
+                req.contact_id == Contact.id,
+                req.purpose == LEGACY_NOTICE_PURPOSE,
+                req.kind == kind,
+            )
+            .scalar_subquery()
         )
-        .scalar_subquery()
-    )
+
     query = select(
         Contact.id,
         Contact.country,
         Contact.suppressed,
         Contact.collected_at,
         Subscription.status,
-        informed,
+        first_sent(LEGACY_NOTICE_KIND),
+        first_sent(REQUEST_KIND),
         *(c for p in purposes for c in (p.c.granted, p.c.event_id, p.c.at, p.c.objected)),
     ).join(
         Subscription,
@@ -174,29 +184,33 @@ def list_members(
             cid,
             country,
             _snapshot(
-                _state(*row[6:10]),
-                _state(*row[10:14]),
-                _state(*row[14:18]),
+                _state(*row[7:11]),
+                _state(*row[11:15]),
+                _state(*row[15:19]),
                 status == "subscribed" and not suppressed,
                 collected_at,
                 informed_at,
+                requested_at,
             ),
         )
         for row in conn.execute(query)
-        for cid, country, suppressed, collected_at, status, informed_at in (row[:6],)
+        for cid, country, suppressed, collected_at, status, informed_at, requested_at in (
+            row[:7],
+        )
     ]
 
 
-def _legacy_informed(conn: Connection, chunk: list[int]) -> dict[int, datetime]:
-    """R11: when each contact was first sent the legacy tracking notice (the objection window
-    runs from the first one; later reminders do not restart it)."""
+def _first_sent(conn: Connection, chunk: list[int], kind: str) -> dict[int, datetime]:
+    """When each contact was first sent a tracking permission_request of `kind`: the R11 legacy
+    notice (the objection window runs from the first one; later reminders do not restart it),
+    or an R10 request (after which silence is a refusal)."""
     req = PermissionRequest
     rows = conn.execute(
         select(req.contact_id, func.min(req.sent_at))
         .where(
             req.contact_id.in_(chunk),
             req.purpose == LEGACY_NOTICE_PURPOSE,
-            req.kind == LEGACY_NOTICE_KIND,
+            req.kind == kind,
         )
         .group_by(req.contact_id)
     )

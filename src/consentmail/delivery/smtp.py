@@ -209,10 +209,13 @@ async def _transaction(client: SMTP, msg: Outgoing) -> SendResult:
     options: list[str] = []
     if utf8:
         if not client.supports_extension("smtputf8"):
+            # Our relay's limitation, not a bad address: never a bounce, never a suppression.
             return SendResult(
                 False,
-                True,
-                "553 5.6.7 the SMTP server does not offer SMTPUTF8, which this address needs",
+                False,
+                "not sent: our SMTP relay does not offer SMTPUTF8, which this address (non-ASCII "
+                "local part) needs; use a relay with SMTPUTF8 (the address was not refused)",
+                relay_limitation=True,
             )
         options.append("SMTPUTF8")
     if not msg.data.isascii() and client.supports_extension("8bitmime"):

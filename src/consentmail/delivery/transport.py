@@ -23,6 +23,10 @@ class SendResult:
     ok: bool  # the server took responsibility for the message
     permanent: bool  # when not ok: retrying cannot help (5xx about this recipient or content)
     reply: str  # the server's reply (or what went wrong), stored on the message row
+    # When not ok: our relay cannot carry this message (it lacks an extension the address needs,
+    # e.g. SMTPUTF8). Final, but says nothing about the address: failed, never a bounce, and
+    # the contact is not suppressed.
+    relay_limitation: bool = False
 
 
 class Transport(Protocol):

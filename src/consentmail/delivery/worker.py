@@ -58,7 +58,8 @@ Builder = Callable[[Session, Sequence[int]], Sequence[Outgoing | BuildFailure]]
 class RunStats:
     sent: int = 0
     bounced: int = 0  # permanent failure: contact suppressed
-    failed: int = 0  # final, not a bounce: build failure, retries exhausted, suppressed contact
+    failed: int = 0  # final, not a bounce: build failure, retries exhausted, suppressed contact,
+    # or a message our relay cannot carry (no SMTPUTF8)
     retried: int = 0  # transient failure, queued again with backoff
 
     @property
@@ -473,6 +474,8 @@ class _Run:
 def _outcome(item: Outgoing, result: SendResult) -> _Outcome:
     if result.ok:
         return _Outcome(item.message_id, "sent", result.reply, message_id_header(item.data))
+    if result.relay_limitation:  # final, but not the recipient's fault: no suppression
+        return _Outcome(item.message_id, "failed", result.reply)
     kind: Kind = "bounced" if result.permanent else "transient"
     return _Outcome(item.message_id, kind, result.reply)
 

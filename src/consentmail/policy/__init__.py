@@ -17,9 +17,11 @@ from consentmail.policy.profiles import (
 from consentmail.policy.recheck import personal_at_hit
 from consentmail.policy.types import (
     NO_ANSWER,
+    NO_EXPIRY,
     Category,
     ConsentSnapshot,
     Decision,
+    Expiry,
     Measure,
     MessageContext,
     Mode,
@@ -32,6 +34,7 @@ __all__ = [
     "ConsentSnapshot",
     "Decision",
     "EU_DEFAULT",
+    "Expiry",
     "FR_CNIL_2026",
     "FR_CNIL_2026_AGGREGATE",
     "IT_GARANTE_2026",
@@ -40,6 +43,7 @@ __all__ = [
     "MessageContext",
     "Mode",
     "NO_ANSWER",
+    "NO_EXPIRY",
     "PROFILES",
     "Profile",
     "Purpose",

@@ -13,6 +13,13 @@ SECURITY = (
 MANDATORY = (
     "We note whether this notice is opened and its links used, only to confirm that it reached you."
 )
+MANDATORY_REFUSED = (
+    "This notice is not measured for you personally: you asked us to stop tracking you."
+)
+MANDATORY_REFUSED_AGGREGATE = (
+    "This notice is not measured for you personally, as you asked us to stop tracking you; "
+    "opens and clicks are counted only in total."
+)
 DELIVERABILITY = (
     "We keep only the date you last opened our emails, to stop writing if you no longer read them."
 )

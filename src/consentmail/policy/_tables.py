@@ -58,6 +58,9 @@ class Plan:
     no_newsletter: Decision
     objected: Decision
     exempt: Grid | None  # security/mandatory exemption: wins over consent (purpose limitation)
+    # The mandatory exemption ends for whoever refused tracking (R6 with R13): then this grid.
+    refusal_ends_exemption: bool
+    exempt_refused: Grid
     consent_rule: str | None  # None: the measure is not individual, consent is not looked at
     legacy: LegacyRegime | None
     legacy_rule: str
@@ -88,6 +91,12 @@ def _plan(profile: Profile, category: Category, measure: Measure) -> Plan:
         exempt = _grid(decision(P, P, SECURITY_BASIS, f"{prefix}-R5-security", reasons.SECURITY))
     if individual and category is Category.MANDATORY and profile.mandatory_exemption:
         exempt = _grid(decision(P, P, MANDATORY_BASIS, f"{prefix}-R6-mandatory", reasons.MANDATORY))
+    # After a tracking refusal, a service notice is measured at most in the anonymous total.
+    refused_rule = f"{prefix}-R6-R13-refused"
+    exempt_refused = _grid(
+        decision(N, N, NO_BASIS, refused_rule, reasons.MANDATORY_REFUSED),
+        decision(A, A, AGGREGATE_BASIS, refused_rule, reasons.MANDATORY_REFUSED_AGGREGATE),
+    )
 
     deliverability = None
     if individual and profile.deliverability_exemption and category in DELIVERABILITY_CATEGORIES:
@@ -118,6 +127,8 @@ def _plan(profile: Profile, category: Category, measure: Measure) -> Plan:
         no_newsletter=not_sent(NO_NEWSLETTER_RULE, reasons.NO_NEWSLETTER),
         objected=not_sent(OBJECTED_RULE, reasons.OBJECTED),
         exempt=exempt,
+        refusal_ends_exemption=category is Category.MANDATORY,
+        exempt_refused=exempt_refused,
         consent_rule=f"{prefix}-R1-consent" if individual else None,
         legacy=legacy,
         legacy_rule=f"{prefix}-R11-legacy",

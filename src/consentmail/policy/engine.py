@@ -5,7 +5,14 @@ from __future__ import annotations
 from consentmail.policy import _reasons as reasons
 from consentmail.policy._tables import CONSENT_BASIS_PREFIX, LEGACY_BASIS
 from consentmail.policy.profiles import Profile
-from consentmail.policy.types import ConsentSnapshot, Decision, MessageContext, Mode, new_decision
+from consentmail.policy.types import (
+    NO_EXPIRY,
+    ConsentSnapshot,
+    Decision,
+    MessageContext,
+    Mode,
+    new_decision,
+)
 
 _PERSONAL = Mode.PERSONAL
 
@@ -17,8 +24,11 @@ def decide(snapshot: ConsentSnapshot, message: MessageContext, profile: Profile)
     category; marketing without newsletter consent) > exemption (security and mandatory mail: its
     data serves only that purpose) > tracking consent > legacy non-objection > deliverability >
     anonymous aggregate (cohort >= k) > nothing. Personal modes need the campaign to ask for
-    individual measurement; profiling never changes the tracking.
+    individual measurement; profiling never changes the tracking. A grant older than the
+    workspace's expiry (message.expiry) is no longer a grant.
     """
+    if message.expiry is not NO_EXPIRY and message.at is not None:
+        snapshot = message.expiry.apply(snapshot, message.at)
     plan = profile.tables[message.category][message.measure]
     # The list is a list campaign's audience, whatever its category: a category is no way round
     # an unsubscribe (R23, R24). Without a list, `subscribed` is False only when suppressed.
@@ -33,6 +43,11 @@ def decide(snapshot: ConsentSnapshot, message: MessageContext, profile: Profile)
     )
     aggregate = plan.aggregate_possible and message.aggregate_cohort >= message.k_min
     if plan.exempt is not None:
+        # R13/R21: a recorded tracking refusal is an objection to being measured on the
+        # mandatory exemption too (receipt can be proven otherwise); the security exemption
+        # stays, its links being the function (R5).
+        if plan.refusal_ends_exemption and tracking_refused(snapshot):
+            return plan.exempt_refused[aggregate][profiling]
         return plan.exempt[aggregate][profiling]
     if plan.consent_rule is not None:
         tracking = snapshot.tracking

@@ -13,7 +13,7 @@ from consentmail.policy._tables import (
 )
 from consentmail.policy.engine import tracking_refused
 from consentmail.policy.profiles import Profile
-from consentmail.policy.types import ConsentSnapshot, Decision, Mode
+from consentmail.policy.types import NO_EXPIRY, ConsentSnapshot, Decision, Expiry, Mode
 
 
 def personal_at_hit(
@@ -21,9 +21,13 @@ def personal_at_hit(
     decision_at_render: Decision,
     profile: Profile,
     at: datetime,
+    expiry: Expiry = NO_EXPIRY,
 ) -> Mode:
     """PERSONAL if the render basis still holds at `at`; else AGGREGATE if the render cohort and
-    the profile allow it; else NONE, and the hit is dropped (R14)."""
+    the profile allow it; else NONE, and the hit is dropped (R14). `expiry` is the workspace's,
+    as decide() gets it: a grant that lapsed since the render holds no more."""
+    if expiry is not NO_EXPIRY:
+        snapshot_at_hit = expiry.apply(snapshot_at_hit, at)
     if _basis_holds(decision_at_render.basis, snapshot_at_hit, profile, at):
         return Mode.PERSONAL
     if decision_at_render.aggregate_allowed and profile.aggregate_exemption:
@@ -41,7 +45,8 @@ def _basis_holds(basis: str, snapshot: ConsentSnapshot, profile: Profile, at: da
     if basis == SECURITY_BASIS:
         return profile.security_exemption
     if basis == MANDATORY_BASIS:
-        return profile.mandatory_exemption
+        # As decide(): a tracking refusal ends the service notice's personal measurement (R13).
+        return profile.mandatory_exemption and not tracking_refused(snapshot)
     if basis == DELIVERABILITY_BASIS:
         return profile.deliverability_exemption and not tracking_refused(snapshot)
     return False  # aggregate or none at render: a personal token never had a basis

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields, make_dataclass
-from datetime import datetime
+from dataclasses import dataclass, field, fields, make_dataclass, replace
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -65,6 +65,48 @@ class ConsentSnapshot:
     collected_at: datetime | None = None  # when the address was first collected (R11)
     # When the recipient was told about tracking with a simple way to object (R11 legacy lists).
     legacy_informed_at: datetime | None = None
+    # When the recipient was first asked for tracking consent by a re-permission email (R10),
+    # which says that silence is no: after it, silence is a refusal, never a non-objection (R11).
+    tracking_requested_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Expiry:
+    """The workspace's consent expiry per purpose, in days (None: a grant never lapses).
+
+    A grant older than its purpose's limit is no basis when a decision is made, even before
+    `consentmail consent expire` has written its `expire` event: the purpose then reads exactly
+    as it will after that event (no longer granted, the grant's event on record).
+    """
+
+    newsletter: int | None = None
+    tracking: int | None = None
+    profiling: int | None = None
+
+    def apply(self, snapshot: ConsentSnapshot, at: datetime) -> ConsentSnapshot:
+        """`snapshot` with every grant that has lapsed by `at` read as expired."""
+        now = at.replace(tzinfo=UTC) if at.tzinfo is None else at
+        states = [
+            _lapsed(snapshot.newsletter, self.newsletter, now),
+            _lapsed(snapshot.tracking, self.tracking, now),
+            _lapsed(snapshot.profiling, self.profiling, now),
+        ]
+        if states == [snapshot.newsletter, snapshot.tracking, snapshot.profiling]:
+            return snapshot
+        return replace(snapshot, newsletter=states[0], tracking=states[1], profiling=states[2])
+
+
+def _lapsed(state: PurposeState, days: int | None, now: datetime) -> PurposeState:
+    """The state, or the expiry it reads as once the grant is more than `days` old at `now`."""
+    if days is None or not state.granted or state.at is None:
+        return state
+    granted_at = state.at.replace(tzinfo=UTC) if state.at.tzinfo is None else state.at
+    if granted_at < now - timedelta(days=days):
+        return PurposeState(False, state.event_id, state.at)
+    return state
+
+
+NO_EXPIRY = Expiry()
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +118,7 @@ class MessageContext:
     aggregate_cohort: int = 0
     k_min: int = 10
     at: datetime | None = None  # instant of the decision (render time or hit time)
+    expiry: Expiry = NO_EXPIRY  # the workspace's consent expiry, read where k_min is
 
 
 @dataclass(frozen=True, slots=True)

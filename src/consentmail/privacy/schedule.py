@@ -1,4 +1,9 @@
-"""The scheduled purge `consentmail serve` runs: once at start, then every `interval` seconds."""
+"""The daily housekeeping `consentmail serve` runs: once at start, then every `interval` seconds.
+
+Each turn purges what is past retention (privacy/retention.py) and appends the `expire` events
+of grants past the workspace's consent expiry (consent/expiry.py), so that expiry does not wait
+for someone to run `consentmail consent expire`. Both log counts only; expiries are on the ledger.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import anyio
 import anyio.to_thread
 
 from consentmail.config import Settings
+from consentmail.consent.expiry import expire_due
 from consentmail.db import session_scope
 from consentmail.privacy.retention import run_retention
 
@@ -19,8 +25,9 @@ DAY = 24 * 3600.0
 
 
 class RetentionTask:
-    """A daily purge. Several processes may run it at once: deleting what is expired twice
-    deletes nothing the second time."""
+    """A daily purge and consent expiry. Several processes may run it at once: deleting what is
+    expired twice deletes nothing the second time, and a grant expired once is no longer
+    granted, so a second run appends no second `expire` event."""
 
     def __init__(
         self,
@@ -35,10 +42,15 @@ class RetentionTask:
         self.interval = interval
         self._clock = clock or (lambda: datetime.now(UTC))
         self.runs = 0
+        self.expired = 0  # grants expired by the last turn
 
     def run_once(self) -> dict[str, int]:
+        """One turn: the purge (committed first), then the expiry. Returns deletions per class."""
+        now = self._clock()
         with session_scope(self.settings.database_url) as session:
-            deleted = run_retention(session, self.settings, self._clock())
+            deleted = run_retention(session, self.settings, now)
+        with session_scope(self.settings.database_url) as session:
+            self.expired = expire_due(session, now)
         self.runs += 1
         return deleted
 
@@ -49,6 +61,6 @@ class RetentionTask:
                 await anyio.to_thread.run_sync(self.run_once)
             except Exception as exc:
                 # The exception's type only: a database error may quote the statement's values.
-                log.error("retention: purge failed (%s); next try in %.0f s",
+                log.error("retention: purge or consent expiry failed (%s); next try in %.0f s",
                           type(exc).__name__, self.interval)
             await anyio.sleep(self.interval)

@@ -21,6 +21,7 @@ from anyio.abc import TaskGroup
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from consentmail.consent.expiry import workspace_expiry
 from consentmail.consent.state import snapshots
 from consentmail.db.engine import session_scope
 from consentmail.tracking import store
@@ -259,7 +260,10 @@ class Ingest:
             list_id: snapshots(session, sorted(contact_ids), list_id)
             for list_id, contact_ids in by_list.items()
         }
+        expiry = workspace_expiry(session)  # as decide() had it: a lapsed grant holds no more
         return {
-            token: recheck(item, states[item.message.list_id][item.message.contact_id], now)
+            token: recheck(
+                item, states[item.message.list_id][item.message.contact_id], now, expiry
+            )
             for token, item in messages.items()
         }

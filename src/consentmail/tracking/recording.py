@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from consentmail.policy import STRICT, ConsentSnapshot, Decision, Mode, get_profile, personal_at_hit
 from consentmail.policy.profiles import Profile
+from consentmail.policy.types import NO_EXPIRY, Expiry
 from consentmail.tracking.classify import Kind
 from consentmail.tracking.lookup import CampaignFacts, MessageFacts
 
@@ -67,9 +68,12 @@ def rendered(message: MessageFacts, k_min: int) -> Rendered:
     return Rendered(message, profile, render_decision(message, profile, k_min))
 
 
-def recheck(item: Rendered, snapshot: ConsentSnapshot, at: datetime) -> Recording:
-    """Where the hits on this message's personal token go now (the same for opens and clicks)."""
-    mode = personal_at_hit(snapshot, item.decision, item.profile, at)
+def recheck(
+    item: Rendered, snapshot: ConsentSnapshot, at: datetime, expiry: Expiry = NO_EXPIRY
+) -> Recording:
+    """Where the hits on this message's personal token go now (the same for opens and clicks).
+    `expiry` is the workspace's consent expiry, as decide() gets it."""
+    mode = personal_at_hit(snapshot, item.decision, item.profile, at, expiry)
     if mode is Mode.PERSONAL:
         if item.message.deliverability_only:
             return Recording.DELIVERABILITY

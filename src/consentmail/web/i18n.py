@@ -1173,16 +1173,50 @@ _T: dict[str, dict[str, str]] = {
         "de": "Abonnieren",
         "es": "Suscribirme",
     },
+    # What is kept before confirmation, said as it is (R12): the contact and the pending signup
+    # (with a truncated IP where enabled), deleted when the request lapses unconfirmed.
     "form.after": {
-        "en": "We will email you a link to confirm. Nothing is recorded until you confirm it.",
-        "it": "Ti invieremo per email un link di conferma. Non viene registrato nulla finché non "
-        "confermi.",
-        "fr": "Nous vous enverrons par e-mail un lien de confirmation. Rien n'est enregistré "
-        "tant que vous n'avez pas confirmé.",
-        "de": "Wir senden Ihnen per E-Mail einen Link zur Bestätigung. Bis Sie bestätigen, wird "
-        "nichts gespeichert.",
-        "es": "Te enviaremos por correo un enlace para confirmar. No se registra nada hasta que "
-        "confirmes.",
+        "en": "We will email you a link to confirm. Until you confirm, you are not subscribed "
+        "and have agreed to nothing: we keep only what you enter here, to send that email, and "
+        "delete it if you do not confirm within {days} days.",
+        "it": "Ti invieremo per email un link di conferma. Finché non confermi non sei iscritto "
+        "e non hai dato alcun consenso: conserviamo solo ciò che inserisci qui, per inviarti "
+        "quell'email, e lo cancelliamo se non confermi entro {days} giorni.",
+        "fr": "Nous vous enverrons par e-mail un lien de confirmation. Tant que vous n'avez pas "
+        "confirmé, vous n'êtes pas abonné et n'avez rien accepté : nous ne conservons que ce "
+        "que vous saisissez ici, pour vous envoyer cet e-mail, et nous le supprimons si vous ne "
+        "confirmez pas dans les {days} jours.",
+        "de": "Wir senden Ihnen per E-Mail einen Link zur Bestätigung. Bis Sie bestätigen, sind "
+        "Sie nicht angemeldet und haben in nichts eingewilligt: Wir speichern nur, was Sie hier "
+        "eingeben, um Ihnen diese E-Mail zu senden, und löschen es, wenn Sie nicht innerhalb "
+        "von {days} Tagen bestätigen.",
+        "es": "Te enviaremos por correo un enlace para confirmar. Hasta que confirmes no estarás "
+        "suscrito ni habrás aceptado nada: solo guardamos lo que escribes aquí, para enviarte "
+        "ese correo, y lo borramos si no confirmas en {days} días.",
+    },
+    "form.after_ip": {
+        "en": "We will email you a link to confirm. Until you confirm, you are not subscribed "
+        "and have agreed to nothing: we keep only what you enter here and a shortened form of "
+        "your IP address, to send that email and document the request, and delete them if you "
+        "do not confirm within {days} days.",
+        "it": "Ti invieremo per email un link di conferma. Finché non confermi non sei iscritto "
+        "e non hai dato alcun consenso: conserviamo solo ciò che inserisci qui e il tuo "
+        "indirizzo IP abbreviato, per inviarti quell'email e documentare la richiesta, e li "
+        "cancelliamo se non confermi entro {days} giorni.",
+        "fr": "Nous vous enverrons par e-mail un lien de confirmation. Tant que vous n'avez pas "
+        "confirmé, vous n'êtes pas abonné et n'avez rien accepté : nous ne conservons que ce "
+        "que vous saisissez ici et votre adresse IP tronquée, pour vous envoyer cet e-mail et "
+        "attester la demande, et nous les supprimons si vous ne confirmez pas dans les {days} "
+        "jours.",
+        "de": "Wir senden Ihnen per E-Mail einen Link zur Bestätigung. Bis Sie bestätigen, sind "
+        "Sie nicht angemeldet und haben in nichts eingewilligt: Wir speichern nur, was Sie hier "
+        "eingeben, und Ihre gekürzte IP-Adresse, um Ihnen diese E-Mail zu senden und die "
+        "Anfrage zu belegen, und löschen beides, wenn Sie nicht innerhalb von {days} Tagen "
+        "bestätigen.",
+        "es": "Te enviaremos por correo un enlace para confirmar. Hasta que confirmes no estarás "
+        "suscrito ni habrás aceptado nada: solo guardamos lo que escribes aquí y tu dirección "
+        "IP abreviada, para enviarte ese correo y acreditar la solicitud, y los borramos si no "
+        "confirmas en {days} días.",
     },
     "form.error.email_missing": {
         "en": "Enter your email address.",
@@ -1206,6 +1240,13 @@ _T: dict[str, dict[str, str]] = {
         "fr": "Le prénom ne peut pas dépasser 200 caractères.",
         "de": "Der Vorname darf höchstens 200 Zeichen lang sein.",
         "es": "El nombre puede tener como máximo 200 caracteres.",
+    },
+    "form.error.first_name_control": {
+        "en": "The first name cannot contain line breaks or other control characters.",
+        "it": "Il nome non può contenere a capo o altri caratteri di controllo.",
+        "fr": "Le prénom ne peut pas contenir de saut de ligne ni d'autre caractère de contrôle.",
+        "de": "Der Vorname darf keine Zeilenumbrüche oder andere Steuerzeichen enthalten.",
+        "es": "El nombre no puede contener saltos de línea ni otros caracteres de control.",
     },
     "form.error.language": {
         "en": "Choose one of the languages in the list.",
@@ -1294,19 +1335,46 @@ _T: dict[str, dict[str, str]] = {
     },
     "confirm.sent_text": {
         "en": "We sent you an email with a link. Open it and confirm to complete your "
-        "subscription; nothing is recorded until then. The link is valid for {days} days.",
+        "subscription: until then you are not subscribed and have agreed to nothing. The link "
+        "is valid for {days} days.",
         "it": "Ti abbiamo inviato un'email con un link. Aprilo e conferma per completare "
-        "l'iscrizione; fino ad allora non viene registrato nulla. Il link è valido per {days} "
-        "giorni.",
+        "l'iscrizione: fino ad allora non sei iscritto e non hai dato alcun consenso. Il link è "
+        "valido per {days} giorni.",
         "fr": "Nous vous avons envoyé un e-mail contenant un lien. Ouvrez-le et confirmez pour "
-        "finaliser votre abonnement ; rien n'est enregistré d'ici là. Le lien est valable {days} "
-        "jours.",
+        "finaliser votre abonnement : d'ici là, vous n'êtes pas abonné et n'avez rien accepté. "
+        "Le lien est valable {days} jours.",
         "de": "Wir haben Ihnen eine E-Mail mit einem Link gesendet. Öffnen Sie ihn und "
-        "bestätigen Sie, um Ihr Abonnement abzuschließen; bis dahin wird nichts gespeichert. Der "
-        "Link ist {days} Tage gültig.",
+        "bestätigen Sie, um Ihr Abonnement abzuschließen: Bis dahin sind Sie nicht angemeldet "
+        "und haben in nichts eingewilligt. Der Link ist {days} Tage gültig.",
         "es": "Te hemos enviado un correo con un enlace. Ábrelo y confirma para completar tu "
-        "suscripción; hasta entonces no se registra nada. El enlace es válido durante {days} "
-        "días.",
+        "suscripción: hasta entonces no estás suscrito ni has aceptado nada. El enlace es "
+        "válido durante {days} días.",
+    },
+    "confirm.already_sent_title": {
+        "en": "Email already sent",
+        "it": "Email già inviata",
+        "fr": "E-mail déjà envoyé",
+        "de": "E-Mail bereits gesendet",
+        "es": "Correo ya enviado",
+    },
+    "confirm.already_sent_text": {
+        "en": "We sent a confirmation email to this address a few minutes ago, so we have not "
+        "sent another one, and the choices you just made were not kept. Use the link in that "
+        "email, or try again in {minutes} min.",
+        "it": "Abbiamo inviato un'email di conferma a questo indirizzo pochi minuti fa, quindi "
+        "non ne abbiamo inviata un'altra e le scelte che hai appena fatto non sono state "
+        "conservate. Usa il link in quell'email, oppure riprova tra {minutes} min.",
+        "fr": "Nous avons envoyé un e-mail de confirmation à cette adresse il y a quelques "
+        "minutes : nous n'en avons donc pas envoyé d'autre, et les choix que vous venez de faire "
+        "n'ont pas été conservés. Utilisez le lien de cet e-mail, ou réessayez dans {minutes} "
+        "min.",
+        "de": "Wir haben vor wenigen Minuten eine Bestätigungs-E-Mail an diese Adresse "
+        "gesendet. Deshalb haben wir keine weitere gesendet, und die Auswahl, die Sie gerade "
+        "getroffen haben, wurde nicht übernommen. Verwenden Sie den Link in dieser E-Mail oder "
+        "versuchen Sie es in {minutes} Min. erneut.",
+        "es": "Hace unos minutos enviamos un correo de confirmación a esta dirección, así que no "
+        "hemos enviado otro y las elecciones que acabas de hacer no se han guardado. Usa el "
+        "enlace de ese correo o inténtalo de nuevo dentro de {minutes} min.",
     },
     "confirm.open_title": {
         "en": "Confirm your subscription",
@@ -1321,6 +1389,28 @@ _T: dict[str, dict[str, str]] = {
         "fr": "Vous êtes sur le point d'abonner {email} à « {list} » et d'accepter :",
         "de": "Sie sind dabei, {email} für „{list}“ anzumelden und in Folgendes einzuwilligen:",
         "es": "Estás a punto de suscribir {email} a «{list}» y aceptar:",
+    },
+    "confirm.cancel_title": {
+        "en": "Cancel this request?",
+        "it": "Annullare questa richiesta?",
+        "fr": "Annuler cette demande ?",
+        "de": "Diese Anfrage abbrechen?",
+        "es": "¿Cancelar esta solicitud?",
+    },
+    "confirm.cancel_text": {
+        "en": "This address is not subscribed and nothing has been agreed to. If you did not ask "
+        "for this, cancel the request: we delete it now and will not write about it again.",
+        "it": "Questo indirizzo non è iscritto e non è stato dato alcun consenso. Se non l'hai "
+        "chiesto tu, annulla la richiesta: la cancelliamo subito e non ti scriveremo più a "
+        "riguardo.",
+        "fr": "Cette adresse n'est pas abonnée et rien n'a été accepté. Si vous ne l'avez pas "
+        "demandé, annulez la demande : nous la supprimons tout de suite et ne vous écrirons plus "
+        "à ce sujet.",
+        "de": "Diese Adresse ist nicht angemeldet, und es liegt keine Einwilligung vor. Wenn Sie "
+        "das nicht angefordert haben, brechen Sie die Anfrage ab: Wir löschen sie sofort und "
+        "schreiben Ihnen dazu nicht mehr.",
+        "es": "Esta dirección no está suscrita y no se ha aceptado nada. Si no lo has pedido tú, "
+        "cancela la solicitud: la borramos ahora mismo y no volveremos a escribirte sobre ella.",
     },
     "confirm.button": {
         "en": "Confirm",
@@ -1456,16 +1546,18 @@ _T: dict[str, dict[str, str]] = {
         "es": "Hola, {name}:",
     },
     "mail.confirm.intro": {
-        "en": "Someone, hopefully you, asked to subscribe this address to “{list}”. Nothing is "
-        "recorded until you confirm.",
-        "it": "Qualcuno, speriamo tu, ha chiesto di iscrivere questo indirizzo a “{list}”. Non "
-        "viene registrato nulla finché non confermi.",
+        "en": "Someone, hopefully you, asked to subscribe this address to “{list}”. Until you "
+        "confirm, it is not subscribed and nothing is agreed to.",
+        "it": "Qualcuno, speriamo tu, ha chiesto di iscrivere questo indirizzo a “{list}”. "
+        "Finché non confermi, l'indirizzo non è iscritto e non è stato dato alcun consenso.",
         "fr": "Quelqu'un, vous-même nous l'espérons, a demandé à abonner cette adresse à « "
-        "{list} ». Rien n'est enregistré tant que vous n'avez pas confirmé.",
+        "{list} ». Tant que vous n'avez pas confirmé, elle n'est pas abonnée et rien n'est "
+        "accepté.",
         "de": "Jemand, hoffentlich Sie selbst, hat darum gebeten, diese Adresse für „{list}“ "
-        "anzumelden. Bis Sie bestätigen, wird nichts gespeichert.",
-        "es": "Alguien, esperamos que tú, ha pedido suscribir esta dirección a «{list}». No se "
-        "registra nada hasta que confirmes.",
+        "anzumelden. Bis Sie bestätigen, ist sie nicht angemeldet und es liegt keine "
+        "Einwilligung vor.",
+        "es": "Alguien, esperamos que tú, ha pedido suscribir esta dirección a «{list}». Hasta "
+        "que confirmes, no está suscrita y no se ha aceptado nada.",
     },
     "mail.confirm.link": {
         "en": "Review and confirm your choices",
@@ -1481,6 +1573,13 @@ _T: dict[str, dict[str, str]] = {
         "de": "Falls Sie das nicht waren, ignorieren Sie diese E-Mail: Die Anfrage verfällt nach "
         "{days} Tagen.",
         "es": "Si no has sido tú, ignora este correo: la solicitud caducará en {days} días.",
+    },
+    "mail.confirm.cancel": {
+        "en": "It was not me: cancel this request",
+        "it": "Non ero io: annulla questa richiesta",
+        "fr": "Ce n'était pas moi : annuler cette demande",
+        "de": "Das war ich nicht: diese Anfrage abbrechen",
+        "es": "No he sido yo: cancelar esta solicitud",
     },
     # The footer's own sentence (one wording for every email's footer).
     "mail.confirm.unmeasured": footer_sentences("not_measured"),

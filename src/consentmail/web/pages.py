@@ -14,6 +14,9 @@ from starlette.concurrency import run_in_threadpool
 
 from consentmail.consent import actions
 from consentmail.db import session_factory
+from consentmail.db.models import utcnow
+from consentmail.privacy import preferences as service
+from consentmail.privacy.tracking_status import tracking_status
 from consentmail.web import preferences
 from consentmail.web.csrf import csrf_ok, csrf_token
 from consentmail.web.deps import db, settings_of
@@ -98,12 +101,13 @@ def stop_tracking_page(
     if r is None:
         return not_found(request)
     lang = language(request, r.contact.language)
+    status = tracking_status(session, r, settings_of(request).default_jurisdiction)
     return render(
         request,
         "stop_tracking.html",
         lang,
         done=False,
-        tracking_on=actions.current_state(session, r).tracking.granted,
+        **status.page_context(utcnow().date()),
         action=with_lang(f"/t/{token}", lang),
         csrf=csrf_token(settings_of(request).secret_key, token, "stop-tracking"),
         **links(request, token, lang),
@@ -123,7 +127,10 @@ async def stop_tracking_post(token: str, request: Request) -> HTMLResponse:
             r = actions.find_recipient(session, token)
             if r is None:
                 return None
-            actions.stop_tracking(session, r, "page", ip=ip)  # commits before we answer
+            # Commits before we answer; an informed legacy contact's "no" is their objection.
+            service.stop_tracking(
+                session, r, default_jurisdiction=settings.default_jurisdiction, ip=ip
+            )
             return r.contact.language
 
     contact_language = await run_in_threadpool(run)
@@ -131,3 +138,4 @@ async def stop_tracking_post(token: str, request: Request) -> HTMLResponse:
         return not_found(request)
     lang = language(request, contact_language)
     return render(request, "stop_tracking.html", lang, done=True, **links(request, token, lang))
+

@@ -3,8 +3,9 @@
 GET shows, POST changes (law 4). Three forms post here, each with the page's CSRF field: save the
 choices (purposes, lists, the language of our emails), stop tracking, unsubscribe from everything.
 The page's language (?lang=) is only how it is shown; the emails' language changes only by its
-own field. All work without
-JavaScript; the service is privacy/preferences.py.
+own field. The save form carries, per purpose, the version, language and SHA-256 of the notice
+shown, so that a grant names those words or, if they changed meanwhile, is not recorded and the
+page shows the new ones. All work without JavaScript; the service is privacy/preferences.py.
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from consentmail.consent import actions
-from consentmail.consent._default_notices import DEFAULT_TEXTS, DEFAULT_VERSION
 from consentmail.consent.actions import Recipient
-from consentmail.consent.notices import current_notice
 from consentmail.db import session_factory
+from consentmail.db.models import utcnow
 from consentmail.privacy import preferences as service
 from consentmail.privacy.access import access_export
-from consentmail.web import i18n
+from consentmail.privacy.tracking_status import tracking_status
+from consentmail.web import i18n, tracking_words
 from consentmail.web.csrf import csrf_ok, csrf_token
 from consentmail.web.deps import db, settings_of
 from consentmail.web.recipient import (
@@ -43,37 +44,30 @@ FORM = "preferences"
 ACTIONS = ("save", "stop-tracking", "unsubscribe-all")
 
 
-def _notice(session: Session, purpose: str, lang: str) -> tuple[str, str, str]:
-    """(text, version, language) of the notice a grant made from this page would name."""
-    notice = current_notice(session, purpose, lang)
-    if notice is not None:
-        return notice.text, notice.version, notice.language
-    # Nothing stored yet: a grant stores the built-in texts first (notices.notice_for_grant).
-    texts = DEFAULT_TEXTS[purpose]
-    shown = lang if lang in texts else "en"
-    return texts[shown], DEFAULT_VERSION, shown
-
-
 def _day(at: datetime | None) -> str:
     return at.date().isoformat() if at is not None else ""
 
 
 def _page(
-    request: Request, session: Session, r: Recipient, token: str, lang: str, status: str = ""
+    request: Request, session: Session, r: Recipient, token: str, lang: str, status_text: str = ""
 ) -> HTMLResponse:
     t = i18n.Translator(lang)
+    status = tracking_status(session, r, settings_of(request).default_jurisdiction)
     purposes = []
     for choice in service.purposes_of(session, r):
-        text, version, notice_lang = _notice(session, choice.name, lang)
+        notice = service.page_notice(session, choice.name, lang)
         purposes.append(
             {
                 "name": choice.name,
                 "label": t(f"purpose.{choice.name}"),
-                "notice": text,
-                "notice_version": version,
-                "notice_lang": notice_lang,
+                "notice": notice.text,
+                "notice_version": notice.version,
+                "notice_lang": notice.language,
+                "notice_sha256": notice.sha256,
                 "granted": choice.granted,
                 "since": _day(choice.since),
+                # R11: unticked is an objection for an informed legacy contact.
+                "legacy": choice.name == service.TRACKING and status.legacy is not None,
             }
         )
     return render(
@@ -87,7 +81,8 @@ def _page(
         # The language of our emails is the person's explicit choice, not the page's ?lang=.
         mail_language=service.language_code(r.contact.language),
         language_names=i18n.LANGUAGE_NAMES,
-        status_text=status,
+        status_text=status_text,
+        **status.page_context(utcnow().date()),
         action=f"/p/{token}?lang={lang}",
         data_url=f"/p/{token}/data?lang={lang}",
         csrf=csrf_token(settings_of(request).secret_key, token, FORM),
@@ -111,10 +106,9 @@ async def preferences_post(token: str, request: Request) -> HTMLResponse:
         return expired(request, language(request), "expired.preferences")
     do = str(form.get("do") or "save")
     do = do if do in ACTIONS else "save"
-    fields: dict[str, list[object]] = {
-        name: list(form.getlist(name))
-        for name in ("purpose", "purpose_was", "list_shown", "list", "mail_language")
-    }
+    names = ["purpose", "purpose_was", "list_shown", "list", "mail_language", "objection_offered"]
+    names += [f"notice{part}_{p}" for p in service.PURPOSES for part in ("", "_lang", "_sha")]
+    fields: dict[str, list[object]] = {name: list(form.getlist(name)) for name in names}
     ip = request.client.host if request.client else ""
 
     def run() -> HTMLResponse:
@@ -124,15 +118,22 @@ async def preferences_post(token: str, request: Request) -> HTMLResponse:
                 return not_found(request)
             lang = language(request, r.contact.language)
             t = i18n.Translator(lang)
+            jurisdiction = settings.default_jurisdiction
             if do == "stop-tracking":
-                service.stop_tracking(session, r, ip=ip)
+                service.stop_tracking(session, r, default_jurisdiction=jurisdiction, ip=ip)
                 status = t("prefs.stop_done")
             elif do == "unsubscribe-all":
                 service.unsubscribe_all(session, r, ip=ip)
                 status = t("prefs.unsub_all_done")
             else:
                 choices = service.choices_from_form(fields, lang, ip)
-                status = t("prefs.saved", n=service.apply_choices(session, r, choices))
+                saved = service.apply_choices(session, r, choices,
+                                              default_jurisdiction=jurisdiction)
+                status = t("prefs.saved", n=saved.changes)
+                if saved.notice_changed:
+                    labels = ", ".join(t(f"purpose.{p}") for p in saved.notice_changed)
+                    status = tracking_words.text(lang, "prefs.notice_changed", purposes=labels)
+                    status += " " + t("prefs.saved", n=saved.changes)
             return _page(request, session, r, token, lang, status)
 
     return await run_in_threadpool(run)

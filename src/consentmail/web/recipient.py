@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from consentmail.campaigns import urls
-from consentmail.web import i18n
+from consentmail.web import i18n, tracking_words
 from consentmail.web.deps import settings_of
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -62,7 +62,13 @@ def render(
         {"code": code, "name": i18n.LANGUAGE_NAMES[code], "url": f"{path}?lang={code}"}
         for code in i18n.LANGUAGES
     ]
-    context = {"lang": lang, "t": i18n.Translator(lang), "switch_languages": switch, **ctx}
+    context = {
+        "lang": lang,
+        "t": i18n.Translator(lang),
+        "tw": tracking_words.Words(lang),
+        "switch_languages": switch,
+        **ctx,
+    }
     response = templates.TemplateResponse(request, template, context, status_code=http_status)
     response.headers.update(NO_STORE)
     return response
