@@ -183,23 +183,6 @@ _T: dict[str, dict[str, str]] = {
         "de": "Wir messen Ihre Öffnungen und Klicks nicht personenbezogen.",
         "es": "No medimos tus aperturas ni tus clics de forma individual.",
     },
-    "stop.explain": {
-        "en": "Stopping tracking does not unsubscribe you: you keep receiving the same messages, "
-        "with nothing that measures you personally. It also applies to messages you already "
-        "received.",
-        "it": "Interrompere il tracciamento non ti disiscrive: continui a ricevere gli stessi "
-        "messaggi, senza nulla che ti misuri individualmente. Vale anche per i messaggi che hai "
-        "già ricevuto.",
-        "fr": "Arrêter le suivi ne vous désinscrit pas : vous continuez à recevoir les mêmes "
-        "messages, sans rien qui vous mesure individuellement. Cela vaut aussi pour les "
-        "messages déjà reçus.",
-        "de": "Wenn Sie die Messung beenden, bleiben Sie angemeldet: Sie erhalten weiterhin "
-        "dieselben Nachrichten, ohne etwas, das Sie persönlich misst. Das gilt auch für "
-        "Nachrichten, die Sie bereits erhalten haben.",
-        "es": "Desactivar el seguimiento no te da de baja: sigues recibiendo los mismos "
-        "mensajes, sin nada que te mida individualmente. También se aplica a los mensajes que "
-        "ya has recibido.",
-    },
     "stop.button": {
         "en": "Stop tracking me",
         "it": "Interrompi il tracciamento",
@@ -213,23 +196,6 @@ _T: dict[str, dict[str, str]] = {
         "fr": "Suivi arrêté",
         "de": "Messung beendet",
         "es": "Seguimiento desactivado",
-    },
-    "stop.done_text": {
-        "en": "We no longer measure whether you open or click our messages, including the ones "
-        "you already received. You stay subscribed and will get the same messages, without "
-        "markers.",
-        "it": "Non misuriamo più se apri i nostri messaggi o ne clicchi i link, nemmeno per "
-        "quelli che hai già ricevuto. La tua iscrizione resta attiva e riceverai gli stessi "
-        "messaggi, senza marcatori.",
-        "fr": "Nous ne mesurons plus si vous ouvrez nos messages ou cliquez sur leurs liens, y "
-        "compris pour ceux déjà reçus. Votre abonnement reste actif : vous recevrez les mêmes "
-        "messages, sans traceurs.",
-        "de": "Wir messen nicht mehr, ob Sie unsere Nachrichten öffnen oder darin klicken, auch "
-        "nicht bei bereits erhaltenen. Sie bleiben angemeldet und erhalten dieselben "
-        "Nachrichten, ohne Markierungen.",
-        "es": "Ya no medimos si abres nuestros mensajes o haces clic en ellos, tampoco en los que "
-        "ya recibiste. Tu suscripción sigue activa y recibirás los mismos mensajes, sin "
-        "marcadores.",
     },
     # -- preference centre (/p) ------------------------------------------------------------------
     "prefs.title": {
