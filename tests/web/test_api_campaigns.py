@@ -61,3 +61,12 @@ async def test_a_segment_is_stored(db_url: str, tmp_path: Path) -> None:
     with session_scope(db_url) as s:
         stored = s.get(Campaign, answer.json()["id"])
         assert stored is not None and stored.segment == "engaged:4"
+
+
+@pytest.mark.parametrize("path", ["send", "report"])
+async def test_an_id_beyond_64_bits_is_no_campaign(db_url: str, tmp_path: Path, path: str) -> None:
+    huge = 2**70  # no database column holds it: the drivers would raise, not find nothing
+    async with client_for(settings_for(db_url, tmp_path)) as client:
+        method = client.post if path == "send" else client.get
+        answer = await method(f"/api/campaigns/{huge}/{path}", headers=AUTH)
+    assert answer.status_code == 404

@@ -141,6 +141,7 @@ async def test_the_same_idempotency_key_returns_the_same_message(
         ({"to": "not-an-address"}, 422, "to:"),
         ({"template_id": 1}, 422, "either template"),
         ({"template": None, "template_id": 999}, 404, "no such campaign"),
+        ({"template": None, "template_id": 2**70}, 404, "no such campaign"),  # no 64-bit id
         ({"template": "<p>{% if %}</p>"}, 422, "api-message.html:1"),
         ({"subject": "Hi\r\nBcc: x@evil.example"}, 422, "single line"),
         ({"from": "a@b.example\r\nBcc: x@evil.example"}, 422, "control character"),

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from consentmail.campaigns.lookup import find_campaign
 from consentmail.campaigns.preflight_check import check
 from consentmail.campaigns.queue import context_for, decide_for, message_row
 from consentmail.campaigns.urls import new_token
@@ -137,7 +138,7 @@ def _validate(req: MessageRequest) -> tuple[Category, Measure, str]:
 
 def _template(session: Session, req: MessageRequest) -> _Template:
     if req.template_id is not None:
-        base = session.get(Campaign, req.template_id)
+        base = find_campaign(session, req.template_id)
         if base is None or base.status == HIDDEN_STATUS:
             raise TransactionalError(f"template_id {req.template_id}: no such campaign", 404)
         return _Template(

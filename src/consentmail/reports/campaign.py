@@ -14,9 +14,9 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from consentmail.campaigns.lookup import find_campaign
 from consentmail.db.models import (
     AggregateCounter,
-    Campaign,
     ConsentEvent,
     Engagement,
     Message,
@@ -128,7 +128,7 @@ def status_counts(session: Session, campaign_id: int) -> dict[str, int]:
 
 
 def campaign_report(session: Session, campaign_id: int, k_min: int = 10) -> dict[str, Any]:
-    campaign = session.get(Campaign, campaign_id)
+    campaign = find_campaign(session, campaign_id)
     if campaign is None:
         raise LookupError(f"no campaign with id {campaign_id}")
     counts = status_counts(session, campaign_id)

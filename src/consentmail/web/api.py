@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consentmail.campaigns.compose import CampaignError, CampaignSpec, create_campaign
+from consentmail.campaigns.lookup import find_campaign
 from consentmail.campaigns.preflight import PreflightBlocked
 from consentmail.campaigns.queue import queue_campaign
 from consentmail.db.models import Campaign
@@ -81,7 +82,7 @@ def send_campaign(
     request_settings=Depends(settings_of),  # noqa: B008
     session: Session = Depends(db),
 ) -> dict[str, Any]:
-    campaign = session.get(Campaign, campaign_id)
+    campaign = find_campaign(session, campaign_id)
     if campaign is None:
         raise HTTPException(404, f"no campaign {campaign_id}")
     try:
