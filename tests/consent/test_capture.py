@@ -14,14 +14,12 @@ from consentmail.consent import NewEvent, record, verify_chain
 from consentmail.consent.capture import (
     CaptureConflict,
     CaptureError,
-    ConfirmationWords,
     ExternalConsent,
     Recorded,
     Signup,
     SignupStatus,
     cancel_signup,
     confirm_signup,
-    confirmation_message,
     forget_unsent_signup,
     look_up_signup,
     record_external_consent,
@@ -30,6 +28,7 @@ from consentmail.consent.capture import (
     submit_signup,
     truncate_ip,
 )
+from consentmail.consent.confirmation_mail import ConfirmationWords, confirmation_message
 from consentmail.consent.notices import add_notice, seed_default_notices
 from consentmail.contacts.service import get_or_create_list
 from consentmail.db import session_scope

@@ -29,15 +29,15 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from consentmail.consent import capture
+from consentmail.consent import capture, confirmation_mail
 from consentmail.consent.capture import (
     CaptureError,
-    ConfirmationWords,
     Signup,
     SignupStatus,
     SignupView,
     Submitted,
 )
+from consentmail.consent.confirmation_mail import ConfirmationWords
 from consentmail.consent.ledger import PURPOSES
 from consentmail.contacts.values import NAME_MAX
 from consentmail.db import session_factory
@@ -259,8 +259,8 @@ async def subscribe_post(slug: str, request: Request) -> HTMLResponse:
                 )
             if not submitted.send:  # a confirmation went out moments ago: none is sent now
                 return submitted, None
-            sender = capture.sender_address(session, settings.public_url)
-            return submitted, capture.confirmation_message(
+            sender = confirmation_mail.sender_address(session, settings.public_url)
+            return submitted, confirmation_mail.confirmation_message(
                 submitted, _mail_words(submitted), public_url=settings.public_url, sender=sender
             )
 
@@ -270,7 +270,7 @@ async def subscribe_post(slug: str, request: Request) -> HTMLResponse:
     submitted, message = outcome
     if message is None:
         return _already_sent(request, lang, submitted.resend_in_minutes)
-    if not (await capture.send_confirmation(settings, message)).ok:
+    if not (await confirmation_mail.send_confirmation(settings, message)).ok:
 
         def forget() -> None:
             with session_factory(settings.database_url)() as session:
