@@ -13,9 +13,8 @@ from typer.testing import CliRunner
 
 from consentmail.cli.app import app as cli
 from consentmail.consent import event_hash, verify_chain
-from consentmail.consent.ledger import Anchor
 from consentmail.consent.notices import add_notice, seed_default_notices
-from consentmail.consent.verify import verify_ledger
+from consentmail.consent.verify import Anchor, verify_ledger
 from consentmail.db import session_scope
 from consentmail.db.models import ConsentEvent
 from tests.consent.conftest import T0, add_contact, grant, tamper

@@ -19,7 +19,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consentmail.consent.bulk import record_bulk
-from consentmail.consent.ledger import NewEvent, record, verify_chain
+from consentmail.consent.ledger import NewEvent, record
+from consentmail.consent.verify import verify_chain
 from consentmail.contacts.service import find_contact, import_csv
 from consentmail.db import get_engine, session_factory, upgrade
 from consentmail.db.models import ConsentEvent, Contact, Subscription

@@ -15,7 +15,8 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from consentmail.consent.bulk import _COLUMNS, _Hasher, _Row, record_bulk
-from consentmail.consent.ledger import LedgerError, NewEvent, event_hash, record, verify_chain
+from consentmail.consent.ledger import LedgerError, NewEvent, event_hash, record
+from consentmail.consent.verify import verify_chain
 from consentmail.db import session_factory
 from consentmail.db.models import ConsentEvent, ConsentState, Contact
 

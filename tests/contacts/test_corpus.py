@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consentmail.consent.ip_capture import set_ip_capture
-from consentmail.consent.ledger import verify_chain
+from consentmail.consent.verify import verify_chain
 from consentmail.contacts.service import find_contact, import_csv
 from consentmail.db.models import ConsentEvent, Contact
 from tests.conftest import shared_path

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consentmail.consent.ip_capture import set_ip_capture
-from consentmail.consent.ledger import NewEvent, record, verify_chain
+from consentmail.consent.ledger import NewEvent, record
+from consentmail.consent.verify import verify_chain
 from consentmail.contacts.csv_read import Rejection
 from consentmail.contacts.service import find_contact, get_or_create_list, import_csv
 from consentmail.db.models import (

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consentmail.consent.ledger import NewEvent, record, verify_chain
+from consentmail.consent.ledger import NewEvent, record
+from consentmail.consent.verify import verify_chain
 from consentmail.contacts.export import EXPORT_HEADER, export_rows
 from consentmail.contacts.formula import neutralise, restore
 from consentmail.contacts.service import find_contact, import_csv

@@ -29,7 +29,7 @@ from consentmail.config import Settings
 from consentmail.consent.expiry import ExpiryError, expire_due, expiry_days, set_expiry_days
 from consentmail.consent.explain import ExplainError, explain
 from consentmail.consent.ip_capture import ip_capture_enabled, set_ip_capture
-from consentmail.consent.ledger import ChainCheck, LedgerError, parse_anchor
+from consentmail.consent.ledger import LedgerError
 from consentmail.consent.notice_text import read_notice_file
 from consentmail.consent.notices import (
     NoticeError,
@@ -47,7 +47,7 @@ from consentmail.consent.overrides import (
     set_override,
 )
 from consentmail.consent.proof import UnknownContact, proof_for
-from consentmail.consent.verify import verify_ledger
+from consentmail.consent.verify import ChainCheck, parse_anchor, verify_ledger
 from consentmail.policy import PROFILES
 
 consent_app = typer.Typer(
