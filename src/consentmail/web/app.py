@@ -44,6 +44,7 @@ from consentmail.web import (
 from consentmail.web.access_log import install as redact_server_logs
 from consentmail.web.deps import require_api_token
 from consentmail.web.limits import BodyLimit
+from consentmail.web.nul_guard import NulGuard
 from consentmail.web.recipient import PAGE_METHODS
 
 log = logging.getLogger("consentmail.web")
@@ -111,6 +112,7 @@ def create_app(
     app.state.ingest = ingest
     validation_errors.install(app)
     app.add_middleware(BodyLimit)  # 413 before an oversized body is read (not /o, /c: raw)
+    app.add_middleware(NulGuard)  # U+0000 refused before any look-up (PostgreSQL can't hold it)
     app.include_router(pages.router)
     app.include_router(privacy_page.router)
     app.include_router(api.router)
