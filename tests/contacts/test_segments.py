@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from consentmail.campaigns.queue import queue_campaign
 from consentmail.consent import NewEvent, record
+from consentmail.consent.expiry import set_expiry_days
 from consentmail.contacts.segments import engaged_segment, segment_members
 from consentmail.db import session_scope
 from consentmail.db.models import (
@@ -194,3 +195,25 @@ def test_the_segment_shown_is_the_segment_queued(db_url: str) -> None:  # noqa: 
         ).all()
     assert shown == sent_to == ["ada@example.com"]
     assert (queued.queued, queued.outside_segment) == (1, 3)
+
+
+def test_a_grant_past_the_workspace_expiry_leaves_the_segment(db_url: str) -> None:  # noqa: F811
+    """As decide() reads it: a profiling grant older than its purpose's expiry is no basis, even
+    before `consent expire` has recorded the expiry."""
+    with session_scope(db_url) as s:
+        lst = ContactList(name="news")
+        s.add(lst)
+        s.flush()
+        ada = _contact(s, "ada", lst.id, "profiling")  # granted on T0, 2026-11-01
+        ben = _contact(s, "ben", lst.id, "profiling")
+        record(s, [_event(ben, "profiling", days=30)])  # granted again on 2026-12-01
+        camp = _campaign(s, lst.id)
+        _opened(s, camp, ada, lst.id)
+        _opened(s, camp, ben, lst.id)
+        list_id = lst.id
+    with session_scope(db_url) as s:
+        assert engaged_segment(s, list_id) == [ada, ben]
+        set_expiry_days(s, "profiling", (datetime.now(UTC) - T0).days - 1)  # ada's has lapsed
+    with session_scope(db_url) as s:
+        assert engaged_segment(s, list_id) == [ben]
+        assert segment_members(s, "news", 3).emails == ["ben@example.com"]

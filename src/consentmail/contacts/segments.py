@@ -13,11 +13,13 @@ feed a segment.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from consentmail.consent.expiry import expiry_days
 from consentmail.contacts.lookup import require_list
 from consentmail.db.models import (
     Campaign,
@@ -26,6 +28,7 @@ from consentmail.db.models import (
     Engagement,
     Message,
     Subscription,
+    utcnow,
 )
 
 CONSENT_BASIS = "consent:%"
@@ -82,10 +85,20 @@ def engaged_segment(
     campaigns = last_campaigns(session, list_id, last_n_campaigns, exclude=exclude)
     if not campaigns:
         return []
-    return list(session.scalars(_engaged(list_id, campaigns, Message.contact_id)))
+    since = _granted_since(session)
+    return list(session.scalars(_engaged(list_id, campaigns, since, Message.contact_id)))
 
 
-def _engaged(list_id: int, campaigns: list[int], *columns: Any) -> Select:
+def _granted_since(session: Session, now: datetime | None = None) -> dict[str, datetime]:
+    """Per purpose with a consent expiry, the oldest grant time still valid now: a grant past
+    its limit is no basis here either, as in decide(), before `consent expire` records it."""
+    at = now or utcnow()
+    return {purpose: at - timedelta(days=days) for purpose, days in expiry_days(session).items()}
+
+
+def _engaged(
+    list_id: int, campaigns: list[int], since: dict[str, datetime], *columns: Any
+) -> Select:
     """`columns` of the engaged contacts (one row each, by contact id): the gate is here."""
     # The gate: a granted row for each of these purposes, or no membership; an objection to
     # direct marketing also ends the related profiling (R24).
@@ -113,13 +126,15 @@ def _engaged(list_id: int, campaigns: list[int], *columns: Any) -> Select:
         .order_by(Message.contact_id)
     )
     for state in granted:
-        query = query.join(
-            state,
+        gate = (
             (state.c.contact_id == Message.contact_id)
             & (state.c.purpose == state.name)
             & state.c.granted.is_(True)
-            & state.c.objected.is_not(True),
+            & state.c.objected.is_not(True)
         )
+        if state.name in since:
+            gate = gate & (state.c.at >= since[state.name])
+        query = query.join(state, gate)
     return query
 
 
@@ -147,6 +162,8 @@ def segment_members(session: Session, list_name: str, last_n_campaigns: int) -> 
     campaigns = last_campaigns(session, contact_list.id, last_n_campaigns)
     emails: list[str] = []
     if campaigns:
-        query = _engaged(contact_list.id, campaigns, Message.contact_id, Contact.email)
+        query = _engaged(
+            contact_list.id, campaigns, _granted_since(session), Message.contact_id, Contact.email
+        )
         emails = [email for _, email in session.execute(query)]
     return SegmentMembers(contact_list.name, last_n_campaigns, campaigns, emails)
