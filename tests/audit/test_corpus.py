@@ -76,6 +76,16 @@ def test_pairs_track_individuals_with_pixel_and_links(stem: str) -> None:
     assert all(f.personal for f in report.tracking_findings if f.url in pixel_urls)
 
 
+@pytest.mark.parametrize("stem", [*PAIRS, NORMA])
+def test_pair_verdicts_do_not_depend_on_the_argument_order(stem: str) -> None:
+    forward = audit_corpus(stem + "1.eml", stem + "2.eml")
+    backward = audit_corpus(stem + "2.eml", stem + "1.eml")
+    assert (backward.verdict.code, backward.verdict.requirements) == (
+        forward.verdict.code, forward.verdict.requirements)
+    assert len(backward.personal_tokens) == len(forward.personal_tokens)
+    assert [f.only_in for f in forward.findings + backward.findings if f.only_in] == []
+
+
 def test_cleverreach_tokens_are_the_recipient_path_segment() -> None:
     report = audit_corpus(EXPECTED["cleverreach"] + "1.eml", EXPECTED["cleverreach"] + "2.eml")
     pixel = [t for t in report.personal_tokens if t.auto_loaded]

@@ -2,7 +2,7 @@
 
 Pure: takes the scanned resources and the tracker database, returns findings in document order.
 Whether a finding is personal (differs per recipient) is left unknown here; engine.audit_pair
-settles it from the personal tokens (pair.py).
+settles it from the personal tokens (pair.py) and each copy's URLs (presence.py).
 """
 
 from __future__ import annotations

@@ -17,8 +17,9 @@ from consentmail.audit.html_scan import scan_html, scan_text
 from consentmail.audit.identity import addresses_in
 from consentmail.audit.links import is_link_protection
 from consentmail.audit.mime import Parsed, read_html_file, read_message
-from consentmail.audit.model import AuditReport, Finding, Resource
+from consentmail.audit.model import AuditReport, CopyName, Finding, Resource
 from consentmail.audit.pair import align, tokens_of
+from consentmail.audit.presence import settle_findings, tracked_copies
 from consentmail.audit.sniff import sniff
 from consentmail.audit.trackerdb import TrackerDB, default_db
 from consentmail.audit.unsubscribe import HeaderValues, check_list_unsubscribe
@@ -99,18 +100,11 @@ def audit_bytes(data: bytes, *, source: str = "upload", db: TrackerDB | None = N
 
 
 def audit_pair(first: AuditReport, second: AuditReport) -> AuditReport:
-    """``first``'s report, with the personal tokens found by comparing it with ``second``."""
+    """``first``'s report, with the personal tokens found by comparing it with ``second`` and the
+    trackers that only ``second`` carries (the verdict is the same whichever copy comes first)."""
     pairs, missing = align(first.resources, second.resources)
     tokens = tokens_of(pairs)
-    personal_urls = {t.url_a for t in tokens}  # differs per recipient, whatever the purpose
-    aligned_urls = {a.url for a, _ in pairs}
-
-    def mark(f: Finding) -> Finding:
-        if f.category == "address_in_url" or f.url not in aligned_urls:
-            return f
-        return dataclasses.replace(f, personal=f.url in personal_urls)
-
-    findings = [mark(f) for f in first.findings]
+    findings = settle_findings(first, second, pairs, tokens)
     covered = {f.url for f in findings}
     for t in tokens:  # personal URLs loaded on open that no rule or heuristic caught
         if t.purpose == "tracking" and t.auto_loaded and t.url_a not in covered:
@@ -120,17 +114,36 @@ def audit_pair(first: AuditReport, second: AuditReport) -> AuditReport:
                 auto_loaded=True, personal=True,
                 reason=f"loaded on open and differs per recipient ({t.part})",
             ))
-    findings.sort(key=lambda f: f.line if f.line is not None else 1 << 30)  # stable
+    # Stable, in the first copy's line order; what only the second copy has comes last.
+    findings.sort(key=lambda f: (f.only_in == "second",
+                                 f.line if f.line is not None else 1 << 30))
     notes = list(first.notes)
     if missing:
-        notes.append(f"{missing} URL(s) have no counterpart in the other copy: not compared")
+        notes.append(f"{missing} URL(s) have no counterpart in the other copy: trackers the "
+                     "other copy lacks are reported as present in one copy only")
     if not first.resources and not second.resources:
         notes.append("neither copy has URLs to compare")
+    refusals = _refusals_of_tracked(first, second, tracked_copies(findings, tokens), notes)
     return dataclasses.replace(
         first,
         second_source=second.source,
         findings=tuple(findings),
         personal_tokens=tuple(tokens),
-        verdict=decide(findings, tokens, first.refusal_links, paired=True),
+        verdict=decide(findings, tokens, refusals, paired=True),
         notes=tuple(notes + [f"second copy: {n}" for n in second.notes]),
     )
+
+
+def _refusals_of_tracked(
+    first: AuditReport, second: AuditReport, tracked: set[CopyName], notes: list[str]
+) -> tuple[Resource, ...]:
+    """The refusal links that count (R13): every tracked copy must offer one. Adds a note when a
+    tracked copy lacks the link the other copy has."""
+    copies = {"first": first, "second": second}
+    lacking = sorted(c for c in tracked if not copies[c].refusal_links)
+    if lacking and (first.refusal_links or second.refusal_links):  # one copy has a link
+        notes.append(f"the {lacking[0]} copy is tracked personally but has no link to stop "
+                     "tracking")
+    if lacking:
+        return ()
+    return first.refusal_links if "first" in tracked or not tracked else second.refusal_links

@@ -22,6 +22,7 @@ Category = Literal[
 TRACKING: frozenset[str] = frozenset(
     {"known_tracker", "generic_pixel", "tracked_link", "address_in_url", "personal_url"}
 )
+CopyName = Literal["first", "second"]  # of a pair: the report's own copy, or the one compared
 VerdictCode = Literal["individual", "individual-refusable", "aggregate", "none"]
 VERDICT_LABELS: dict[str, str] = {
     "individual": "tracks individuals without a visible way to refuse",
@@ -65,6 +66,8 @@ class Finding:
     vendors: tuple[str, ...] = ()
     destination: str | None = None  # tracked links: where the redirect leads, when readable
     personal: bool | None = None  # differs per recipient (True), identical (False), unknown
+    # Pairs only: the copy that alone has this URL ("first" or "second"); ``line`` is in that copy.
+    only_in: CopyName | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,11 +75,27 @@ def align(a: Sequence[Resource], b: Sequence[Resource]) -> tuple[list[Pair], int
     pairs: list[Pair] = []
     missing = 0
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal" or (op == "replace" and i2 - i1 == j2 - j1):
+        if op == "equal":
             pairs += zip(a[i1:i2], b[j1:j2], strict=True)
+        elif op == "replace" and i2 - i1 == j2 - j1:
+            # Same place, other host: a counterpart only when both load on open or both on
+            # click (an image is never the other copy's link).
+            for ra, rb in zip(a[i1:i2], b[j1:j2], strict=True):
+                if ra.auto_loaded == rb.auto_loaded:
+                    pairs.append((ra, rb))
+                else:
+                    missing += 2
         else:
             missing += (i2 - i1) + (j2 - j1)
     return pairs, missing
+
+
+def _purpose(ra: Resource, rb: Resource) -> str:
+    """A control only when both copies' links are that control; else the difference tracks
+    (the same answer whichever copy comes first)."""
+    if ra.role in _FUNCTIONAL and rb.role in _FUNCTIONAL:
+        return ra.role
+    return "tracking"
 
 
 def tokens_of(pairs: Sequence[Pair]) -> list[PersonalToken]:
@@ -88,7 +104,7 @@ def tokens_of(pairs: Sequence[Pair]) -> list[PersonalToken]:
     for ra, rb in pairs:
         if ra.url == rb.url:
             continue
-        purpose = ra.role if ra.role in _FUNCTIONAL else "tracking"
+        purpose = _purpose(ra, rb)
         for part, va, vb in _diff_parts(ra.url, rb.url):
             tokens.append(
                 PersonalToken(

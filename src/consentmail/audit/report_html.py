@@ -39,7 +39,8 @@ th{background:#f3f3f3} td.url{word-break:break-all;font-family:monospace;font-si
 {% for f in r.findings %}<tr><td>{{ loop.index }}</td><td>{{ f.category }}</td>
 <td>{{ f.vendors|join(", ") }}</td><td>{{ f.element }}</td><td>{{ f.line or "" }}</td>
 <td class="url">{{ f.url }}{% if f.destination %}<br>&rarr; {{ f.destination }}{% endif %}</td>
-<td>{{ {True: "yes", False: "no", None: "?"}[f.personal] }}</td><td>{{ f.reason }}</td></tr>
+<td>{{ {True: "yes", False: "no", None: "?"}[f.personal] }}
+{%- if f.only_in %} ({{ f.only_in }} copy only){% endif %}</td><td>{{ f.reason }}</td></tr>
 {% endfor %}</table>{% else %}<p>None.</p>{% endif %}
 
 {% if r.second_source %}<h2>Personal tokens ({{ r.personal_tokens|length }})</h2>

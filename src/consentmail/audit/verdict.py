@@ -1,7 +1,9 @@
 """The verdict against REGULATION.md, from the findings, the personal tokens and refusal links.
 
-- individual: a URL differs per recipient (pair), carries an address (R19), or, with one copy
-  only, a tracker is present whose URL cannot be shown to be the same for everyone (presumed);
+- individual: a URL differs per recipient (pair), a tracker is present in one copy only (pair:
+  the sender learns whether that recipient opened or clicked), a URL carries an address (R19),
+  or, with one copy only, a tracker is present whose URL cannot be shown to be the same for
+  everyone (presumed);
 - aggregate: trackers present, but every one is identical in both copies (R4's condition);
 - none: nothing that measures opens or clicks.
 A visible "stop tracking" link (R13) turns "individual" into "individual-refusable".
@@ -44,6 +46,15 @@ def decide(
         reasons.append(f"{len({x.url_a for x in clicks})} link(s) differ per recipient, e.g. "
                        f"{t.part} of {t.url_a}{_where(t)}: personal click tracking")
         requirements |= {"R1", "R17"}
+    one_copy = [f for f in tracking if f.only_in is not None and f.category != "address_in_url"]
+    if one_copy:
+        f = one_copy[0]
+        line = f"line {f.line} of " if f.line else ""
+        reasons.append(f"{len(one_copy)} tracker(s) present in one copy only, e.g. {f.url} "
+                       f"({line}the {f.only_in} copy, absent from the other): personal to that "
+                       "copy's recipient")
+        requirements |= {"R1", "R3"} if any(x.auto_loaded for x in one_copy) else set()
+        requirements |= {"R1", "R17"} if any(not x.auto_loaded for x in one_copy) else set()
     addresses = [f for f in tracking if f.category == "address_in_url"]
     if addresses:
         reasons.append(f"an email address is in a URL: {addresses[0].url}{_where(addresses[0])}")
@@ -55,7 +66,7 @@ def decide(
                        "with one copy they are presumed personal (audit two recipients' copies "
                        "to tell personal from aggregate)")
         requirements |= {"R1", "R17"} if any(not x.auto_loaded for x in unknown) else {"R1"}
-    individual = bool(opens or clicks or addresses or (unknown and not paired))
+    individual = bool(opens or clicks or one_copy or addresses or (unknown and not paired))
 
     aggregate = [f for f in tracking if f.personal is False]
     if not individual and (aggregate or unknown):
