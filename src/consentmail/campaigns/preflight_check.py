@@ -260,8 +260,10 @@ def _finding_warning(f: Finding, source: str) -> Issue | None:
     line = _template_line(source, f.url, "", f.line)
     if f.category in _TRACKER_CATEGORIES:
         vendors = f" ({', '.join(f.vendors)})" if f.vendors else ""
+        # In one copy only: served to some recipients, not "identical for every recipient".
+        whom = "for some recipients only" if f.only_in else "identical for every recipient"
         return Issue("warning", "third-party-tracker",
-                     f"third-party tracking{vendors}, identical for every recipient: "
+                     f"third-party tracking{vendors}, {whom}: "
                      f"{f.reason}", f.element, f.url, line, "html")
     if f.category == "remote_font":
         return Issue("warning", "third-party-font", f.reason, f.element, f.url, line, "html")
