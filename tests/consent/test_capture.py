@@ -356,6 +356,28 @@ def test_external_consent_records_proof_and_subscribes(db_url: str) -> None:
     assert not later.duplicate and len(_events(db_url)) == 4
 
 
+def test_a_retry_adding_a_list_or_another_date_is_no_duplicate(db_url: str) -> None:
+    """A repeat within a minute is a duplicate only when it is the same request: one that adds
+    a list subscribes (it answered "subscribed" and subscribed nobody), and one dated otherwise
+    records its own date."""
+    notices = _setup(db_url)
+    day = datetime(2026, 12, 2, 10, tzinfo=UTC)
+    with session_scope(db_url) as s:
+        first = record_external_consent(s, _external(notices, list_name=None, collected_at=day))
+        listed = record_external_consent(s, _external(notices, collected_at=day))
+        same = record_external_consent(s, _external(notices, collected_at=day))
+        redated = record_external_consent(
+            s, _external(notices, collected_at=day + timedelta(days=1))
+        )
+    assert (first.subscribed, first.duplicate) == (False, False)
+    assert (listed.subscribed, listed.duplicate) == (True, False)
+    assert (same.duplicate, same.event_ids) == (True, listed.event_ids)
+    assert not redated.duplicate
+    with session_scope(db_url) as s:
+        assert s.scalar(select(Subscription.status)) == "subscribed"
+    assert len(_events(db_url)) == 6
+
+
 def test_external_consent_keeps_truncated_ip_only_when_enabled(db_url: str) -> None:
     notices = _setup(db_url, ip=True)
     with session_scope(db_url) as s:

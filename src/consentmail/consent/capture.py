@@ -526,10 +526,21 @@ def _later_choice(
 
 
 def _recent_duplicate(
-    session: Session, contact_id: int, source: str, notices: list[Notice], now: datetime
+    session: Session,
+    contact_id: int,
+    source: str,
+    notices: list[Notice],
+    now: datetime,
+    *,
+    at: datetime | None,
+    list_name: str | None,
 ) -> tuple[int, ...] | None:
+    """The events of the same request recorded within IDEMPOTENT_WITHIN, or None: same source,
+    the same notices, for the same list, and (when the request dates it) the same time. A retry
+    that adds a list or another collected_at is a new request, not a duplicate."""
     rows = session.execute(
-        select(ConsentEvent.id, ConsentEvent.purpose, ConsentEvent.notice_sha256)
+        select(ConsentEvent.id, ConsentEvent.purpose, ConsentEvent.notice_sha256,
+               ConsentEvent.at, ConsentEvent.evidence)
         .where(
             ConsentEvent.contact_id == contact_id,
             ConsentEvent.source == source,
@@ -539,7 +550,11 @@ def _recent_duplicate(
         )
         .order_by(ConsentEvent.id)
     ).all()
-    latest = {(r.purpose, r.notice_sha256): r.id for r in rows}
+    latest = {
+        (r.purpose, r.notice_sha256): r.id
+        for r in rows
+        if (r.evidence or {}).get("list") == list_name and (at is None or _aware(r.at) == at)
+    }
     wanted = [(n.purpose, n.sha256) for n in notices]
     if set(wanted) != set(latest):
         return None
@@ -563,7 +578,11 @@ def record_external_consent(
     # The ledger's append lock, held until commit, before reading what is on record: of two
     # identical requests at once, the second waits and then finds the first's events.
     chain_head(session)  # the ledger's append lock, held until commit
-    if (ids := _recent_duplicate(session, contact.id, source, notices, now)) is not None:
+    dated = at if req.collected_at is not None else None
+    listed = lst.name if lst is not None else None
+    if (ids := _recent_duplicate(
+        session, contact.id, source, notices, now, at=dated, list_name=listed
+    )) is not None:
         session.rollback()
         return Recorded(ids, subscribe, True)
     if req.collected_at is not None and (
