@@ -188,6 +188,7 @@ def test_empty_file(tmp_path: Path) -> None:
     ("cells", "field", "reason"),
     [
         ("a@example.com,,,ITA,,,,,,,", "country", "not a two-letter country code (ISO 3166)"),
+        ("a@example.com,,,ZZ,,,,,,,", "country", "not an assigned ISO 3166-1 country code"),
         ("a@example.com,,,,english,,,,,,", "language", "not a language code like 'it' or 'pt-BR'"),
         (
             "a@example.com,,,,,,,,2026-02-01,,",
@@ -210,6 +211,16 @@ def test_language_and_country_are_normalised(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "x.csv", [HEADER, "a@example.com,,,it,pt_BR,,,,,,"])
     [row] = read(path)
     assert isinstance(row, ContactRow) and (row.country, row.language) == ("IT", "pt-br")
+
+
+@pytest.mark.parametrize(("written", "read_as"), [("uk", "GB"), ("EL", "GR"), ("gb", "GB")])
+def test_the_usual_stand_ins_for_gb_and_gr_are_read_as_their_codes(
+    tmp_path: Path, written: str, read_as: str
+) -> None:
+    # The policy maps only ISO codes: "UK" kept as written would give the default profile.
+    path = write_csv(tmp_path / "x.csv", [HEADER, f"a@example.com,,,{written},,,,,,,"])
+    [row] = read(path)
+    assert isinstance(row, ContactRow) and row.country == read_as
 
 
 @pytest.mark.parametrize("name", ["crm-export-300.csv", "signup-export-2000.csv"])

@@ -31,6 +31,7 @@ from consentmail.contacts.values import (
     parse_subscription,
     truncate_ip,
 )
+from consentmail.policy.countries import COMMON_MISTAKES, ISO_3166_ALPHA2
 
 PURPOSE_COLUMNS = {
     "newsletter": "newsletter_consent",
@@ -353,7 +354,13 @@ class ContactReader:
         if column == "country":
             if text and not _COUNTRY.match(text):
                 raise _RowError(column, text, "not a two-letter country code (ISO 3166)")
-            return text.upper()
+            code = text.upper()
+            # UK and EL are what people write for GB and GR: read them so, as the policy's
+            # country map knows only ISO codes (an unknown one would fall to the default).
+            code = COMMON_MISTAKES.get(code, code)
+            if code and code not in ISO_3166_ALPHA2:
+                raise _RowError(column, text, "not an assigned ISO 3166-1 country code")
+            return code
         if column == "language":
             if text and not _LANGUAGE.match(text):
                 raise _RowError(column, text, "not a language code like 'it' or 'pt-BR'")
