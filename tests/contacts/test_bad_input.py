@@ -50,6 +50,17 @@ def test_an_unclosed_quote_rejects_every_line_it_swallowed(tmp_path: Path) -> No
     assert isinstance(q4, ContactRow) and (q4.line, q4.email) == (5, "q4@example.com")
 
 
+def test_an_unclosed_quote_on_the_last_line_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "last.csv"
+    path.write_text('email,first_name,newsletter_consent\nm1@example.com,x,yes\n'
+                    'm4@example.com,"last,yes\n', encoding="utf-8")
+    m1, m4 = read(path)
+    assert isinstance(m1, ContactRow) and m1.email == "m1@example.com"
+    assert m4 == Rejection(3, "row", "m4@example.com,last,yes\n",
+                           "unclosed quote: the value runs to the end of the file; close the quote",
+                           str(path))
+
+
 def test_an_unclosed_quote_grants_nothing(session: Session, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "unclosed.csv", UNCLOSED)
     summary = import_csv(session, path, "unc", now=NOW)

@@ -221,6 +221,15 @@ class ContactReader:
             joined = "".join(cells)
             if not joined or joined.isspace():
                 continue  # blank line or only separators: nothing to import
+            if joined[-1] in "\r\n" and last_line == line:
+                # A quote opened on the file's last line ran to its end (csv counts no line
+                # for the break it swallowed): say so, not "a missing cell".
+                yield Rejection(
+                    line, "row", _shown(self.delimiter.join(cells)),
+                    "unclosed quote: the value runs to the end of the file; close the quote",
+                    self._file,
+                )
+                continue
             if last_line > line and self._swallows_rows(cells):
                 # An unclosed quote read the following lines into one value: every line it
                 # swallowed is named, so no row disappears without a word.
