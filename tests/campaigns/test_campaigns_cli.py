@@ -200,3 +200,23 @@ def test_empty_input_is_refused(
     assert (code, out) == (1, f"error: {message.format(dir=workspace)}\n")
     with session_scope(db_url) as s:
         assert s.scalar(select(func.count()).select_from(Campaign)) == 0
+
+
+def test_the_end_of_a_send_says_what_failed_and_why(workspace: Path, db_url: str) -> None:
+    """`send --wait` ended on "done in 0.3s" when every message had failed: the outcome line
+    counts them and quotes the first SMTP reply."""
+    from consentmail.cli.campaigns_cmd import outcome
+    from consentmail.cli.common import ready_settings
+
+    code, out = create(workspace, "--list", "news")
+    cid = int(out.strip())
+    with session_scope(db_url) as s:
+        people = s.scalars(select(Contact.id).order_by(Contact.id).limit(3)).all()
+        for contact_id, (status, reply) in zip(people, (
+            ("sent", "250 ok"), ("failed", "553 5.6.7 no SMTPUTF8"), ("bounced", "550 no user"),
+        ), strict=True):
+            s.add(Message(campaign_id=cid, contact_id=contact_id, page_token=f"t-{status}",
+                          status=status, smtp_reply=reply))
+    assert outcome(ready_settings(), cid) == (
+        "1 sent, 1 failed, 1 bounced; the first reply: 553 5.6.7 no SMTPUTF8"
+    )

@@ -202,7 +202,27 @@ def deliver_with_progress(s, campaign_id: int, quiet: bool) -> None:  # type: ig
     started = time.monotonic()
     asyncio.run(run())
     if not quiet:
-        console.print(f"done in {time.monotonic() - started:.1f}s")
+        console.print(
+            f"done in {time.monotonic() - started:.1f}s: {outcome(s, campaign_id)}", highlight=False
+        )
+
+
+def outcome(s, campaign_id: int) -> str:  # type: ignore[no-untyped-def]
+    """What delivery came to: sent, failed and bounced, and where to read why."""
+    with session(s) as sess:
+        counts = status_counts(sess, campaign_id)
+        sent, failed, bounced = (counts.get(k, 0) for k in ("sent", "failed", "bounced"))
+        said = f"{sent} sent, {failed} failed, {bounced} bounced"
+        if failed or bounced:
+            reply = sess.scalar(
+                select(Message.smtp_reply)
+                .where(Message.campaign_id == campaign_id,
+                       Message.status.in_(("failed", "bounced")))
+                .order_by(Message.id)
+                .limit(1)
+            )
+            said += f"; the first reply: {reply}"
+    return said
 
 
 @campaigns_app.command("preflight")
