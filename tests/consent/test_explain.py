@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from consentmail.campaigns.queue import queue_campaign
 from consentmail.cli.app import app as cli
+from consentmail.consent.expiry import set_expiry_days
 from consentmail.consent.explain import ExplainError, explain
 from consentmail.consent.notices import add_notice
 from consentmail.consent.overrides import (
@@ -60,7 +61,9 @@ def test_explain_now_and_stored_with_ledger_event(db_url: str) -> None:
     )
     with session_scope(db_url) as s:
         queue_campaign(s, s.get_one(Campaign, w["campaign"]), **QUEUE)
-        grant(s, w["contact"], "tracking", action="withdraw", at=T0 + timedelta(days=1))
+        [withdrawal] = grant(
+            s, w["contact"], "tracking", action="withdraw", at=T0 + timedelta(days=1)
+        )
     with session_scope(db_url) as s:
         after = explain(s, w["campaign"], "ada@example.it", **QUEUE)
     stored = after["stored"]
@@ -74,6 +77,13 @@ def test_explain_now_and_stored_with_ledger_event(db_url: str) -> None:
     )
     assert after["campaign"]["aggregate_cohort"] == 0
     assert after["current"]["basis_source"] is None
+    # No basis, because Ada said no: the decision names her withdrawal.
+    ended = after["current"]["ended_by"]
+    assert (ended["kind"], ended["purpose"]) == ("refusal-event", "tracking")
+    assert (ended["event"]["id"], ended["event"]["action"], ended["event"]["at"]) == (
+        withdrawal, "withdraw", "2026-11-02T12:00:00+00:00"
+    )
+    assert before["current"]["ended_by"] is None  # granted: basis_source says it all
 
 
 def test_explain_errors(db_url: str) -> None:
@@ -176,3 +186,54 @@ def test_cli_policy_override_show_explain(cli_env: str) -> None:
     assert bad.exit_code == 1 and "unknown policy profile" in bad.output
     missing = runner.invoke(cli, ["policy", "explain", "--campaign", "42", "--contact", "a@b.it"])
     assert missing.exit_code == 1 and "no campaign with id 42" in missing.output
+
+
+def test_explain_names_the_withdrawal_objection_or_lapse_that_ended_the_basis(
+    cli_env: str,
+) -> None:
+    """`rests on` names the record the decision follows from, a refusal as much as a grant."""
+    w = _world(cli_env)
+    with session_scope(cli_env) as s:
+        [objection] = grant(s, w["contact"], "tracking", action="object",
+                            at=T0 + timedelta(hours=3))
+        bob = add_contact(s, "bob@example.it", country="IT", list_id=w["list"])
+        grant(s, bob.id, "newsletter")
+        [bob_withdrew] = grant(s, bob.id, "newsletter", action="withdraw",
+                               at=T0 + timedelta(days=2))
+        eve = add_contact(s, "eve@example.it", country="IT", list_id=w["list"])
+        grant(s, eve.id, "newsletter")
+        [old_grant] = grant(s, eve.id, "tracking", at=T0 - timedelta(days=400))
+        set_expiry_days(s, "tracking", 395)
+        silent = add_contact(s, "sam@example.it", country="IT", list_id=w["list"])
+        grant(s, silent.id, "newsletter")
+
+    def rests_on(email: str) -> str:
+        result = CliRunner().invoke(
+            cli, ["policy", "explain", "--campaign", str(w["campaign"]), "--contact", email],
+            env={"COLUMNS": "200"},
+        )
+        assert result.exit_code == 0, result.output
+        [line] = [ln.strip() for ln in result.output.splitlines() if "rests on" in ln]
+        return line
+
+    assert rests_on("ada@example.it") == (
+        f"rests on: ledger event {objection} (tracking object at 2026-11-01 15:00 UTC, "
+        "source test)"
+    )
+    assert rests_on("bob@example.it") == (
+        f"rests on: ledger event {bob_withdrew} (newsletter withdraw at 2026-11-03 12:00 UTC, "
+        "source test)"
+    )
+    assert rests_on("eve@example.it") == (
+        f"rests on: ledger event {old_grant} (tracking grant at 2025-09-27 12:00 UTC, source "
+        "test, lapsed: older than the workspace's expiry)"
+    )
+    with session_scope(cli_env) as s:
+        security = add_campaign(s, w["list"], name="reset", category="security").id
+        account = explain(s, security, "ada@example.it", **QUEUE)["current"]
+    # Security mail keeps its exemption after the objection (R5): it rests on that, not on her no.
+    assert (account["basis"], account["ended_by"]) == ("exemption:security", None)
+    # Never asked: silence is no, and no record says so.
+    assert rests_on("sam@example.it") == (
+        "rests on: no personal record (exemption, aggregate or none)"
+    )

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from consentmail.cli.app import app
+from consentmail.consent.ledger import NewEvent, record
+from consentmail.contacts.service import find_contact
+from consentmail.db import session_scope
 from tests.contacts.conftest import CONTACT_FIXTURES
 
 runner = CliRunner()
@@ -46,6 +51,40 @@ def test_import_json() -> None:
     }
     code, out = run("import", BOM_CRLF, "--list", "main", "--json")
     assert json.loads(out)["unchanged"] == 9
+
+
+def test_import_table_shows_duplicate_rows_apart_and_who_is_not_subscribed(
+    workspace: Path,
+) -> None:
+    """Each row shows once: the repeated address is a duplicate row, not "updated" (JSON keeps
+    counting it in updated/unchanged, as before); and the contacts left off the list are said."""
+    code, out = run("import", BOM_CRLF, "--list", "main")
+    assert code == 0, out
+    rows = {
+        cells[0].strip(): cells[1].strip()
+        for line in out.splitlines()
+        if len(cells := line.strip("│ ").split("│")) == 2
+    }
+    assert {k: rows[k] for k in (
+        "created", "updated", "unchanged", "duplicate rows (same address earlier in this file)",
+    )} == {"created": "8", "updated": "0", "unchanged": "0",
+           "duplicate rows (same address earlier in this file)": "1"}
+    assert ("duplicate rows that changed their contact: 1 (rows apply in file order, the last "
+            "one wins)\n") in out
+    no_list = workspace / "no.csv"
+    no_list.write_text("email,newsletter_consent\na@example.com,no\nb@example.com,yes\n"
+                       "a@example.com,no\n", encoding="utf-8")
+    code, out = run("import", str(no_list), "--list", "main", "--dry-run")
+    assert code == 0, out
+    assert ("not subscribed to main: 1 contacts of this file would not be (newsletter no, "
+            "unsubscribed or no newsletter column), so the list's campaigns do not go to "
+            "them\n") in out
+    code, out = run("import", str(no_list), "--list", "main", "--json")
+    data = json.loads(out)
+    assert {k: data[k] for k in (
+        "created", "unchanged", "duplicates", "duplicates_updated", "not_subscribed",
+    )} == {"created": 2, "unchanged": 1, "duplicates": 1, "duplicates_updated": 0,
+           "not_subscribed": 1}
 
 
 def test_import_table_lists_rejected_rows() -> None:
@@ -86,6 +125,39 @@ def test_show_gives_null_for_an_unknown_country_like_the_proof(workspace: Path) 
     assert (details["country"], details["language"]) == (None, None)
     code, out = run("show", "bare@example.com")
     assert code == 0 and "None" not in out
+
+
+def test_show_lists_the_latest_ten_events_with_one_time_format(db_url: str) -> None:
+    assert run("import", BOM_CRLF, "--list", "main")[0] == 0
+    with session_scope(db_url) as s:
+        contact = find_contact(s, "jurgen.fischer9@courrier.example")
+        assert contact is not None
+        toggles = [
+            NewEvent(contact.id, "profiling", "grant" if i % 2 == 0 else "withdraw",
+                     datetime(2026, 1, 1 + i, 8, 30, 15, 123456, tzinfo=UTC), "test", "api")
+            for i in range(10)
+        ]
+        ids = [ev.id for ev in record(s, toggles)]
+    result = runner.invoke(app, ["contacts", "show", "jurgen.fischer9@courrier.example"],
+                           env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Ledger events (latest 10)" in out
+    assert "every event with its evidence: consentmail consent proof " \
+           "jurgen.fischer9@courrier.example\n" in out
+    shown = [line.split("│")[1:6] for line in out.splitlines()
+             if line.startswith("│") and line.split("│")[1].strip().isdigit()]
+    assert [[cell.strip() for cell in row] for row in shown] == [
+        [str(ev_id), f"2026-01-{1 + i:02d} 08:30 UTC", "profiling",
+         "grant" if i % 2 == 0 else "withdraw", "test (api)"]
+        for i, ev_id in enumerate(ids)
+    ]  # the import's two grants are older than the latest ten
+    consent = {cells[0]: cells[1:] for line in out.splitlines()
+               if len(cells := [c.strip() for c in line.strip("│").split("│")]) == 4}
+    assert consent["tracking"] == ["granted", "2025-10-18 00:00 UTC", "import:bom_crlf.csv"]
+    assert consent["profiling"] == ["refused", "2026-01-10 08:30 UTC", "test"]
+    # One form for every time: no seconds, no microseconds, always UTC.
+    assert not re.search(r"\d\d:\d\d:\d\d", out)
 
 
 def test_dry_run_then_show_finds_nothing() -> None:

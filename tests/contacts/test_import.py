@@ -384,8 +384,8 @@ def test_get_or_create_list(session: Session) -> None:
 def test_summary_as_dict(session: Session) -> None:
     data = import_csv(session, BOM_CRLF, "main", now=NOW).as_dict()
     assert list(data) == [
-        "created", "updated", "unchanged", "kept", "expired_kept", "ip_dropped", "rejected",
-        "ignored_columns", "notes",
+        "created", "updated", "unchanged", "kept", "expired_kept", "ip_dropped", "duplicates",
+        "duplicates_updated", "not_subscribed", "rejected", "ignored_columns", "notes",
     ]
     assert (data["ignored_columns"], data["notes"]) == ([], [])
     assert data["rejected"][1] == {
@@ -395,3 +395,38 @@ def test_summary_as_dict(session: Session) -> None:
         "value": "a b@example.com",
         "reason": "The email address contains invalid characters before the @-sign: SPACE.",
     }
+
+
+def test_duplicate_rows_and_contacts_left_unsubscribed_are_counted_across_batches(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A repeated address is a duplicate row whether its first row is in the same batch or an
+    earlier one; "not subscribed" is what the whole file leaves, counted once per contact."""
+    path = write_csv(tmp_path / "dupes.csv", [
+        HEADER,
+        "a@example.com,,,,,yes,,,,,",  # batch 1: created
+        "b@example.com,,,,,no,,,,,",  # created, not subscribed (yet)
+        "A@example.com,,,,,yes,,,,,",  # duplicate in the same batch, unchanged
+        "c@example.com,,,,,yes,,,,,",  # batch 2: created
+        "b@example.com,,,,,yes,,,,,",  # duplicate of batch 1: granted and subscribed now
+        "d@example.com,,,,,no,,,,,",  # created, not subscribed
+        "a@example.com,Ada,,,,yes,,,,,",  # batch 3: duplicate that sets a name
+    ])
+    monkeypatch.setattr("consentmail.contacts.service.BATCH", 3)
+    summary = import_csv(session, path, "main", now=NOW)
+    assert (summary.created, summary.updated, summary.unchanged) == (4, 2, 1)
+    assert (summary.duplicates, summary.duplicates_updated, summary.not_subscribed) == (3, 2, 1)
+    again = import_csv(session, path, "main", now=NOW)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 7)
+    assert (again.duplicates, again.duplicates_updated, again.not_subscribed) == (3, 0, 1)
+
+
+def test_fixture_duplicate_row_and_a_list_without_newsletter_column(
+    session: Session, tmp_path: Path
+) -> None:
+    summary = import_csv(session, BOM_CRLF, "main", now=NOW)
+    # Line 8 repeats line 2's address (other case and spaces) and adds a tracking grant.
+    assert (summary.duplicates, summary.duplicates_updated, summary.not_subscribed) == (1, 1, 0)
+    no_column = write_csv(tmp_path / "names.csv", ["email,first_name", "a@example.com,Ada"])
+    quiet = import_csv(session, no_column, "other", now=NOW)
+    assert (quiet.created, quiet.duplicates, quiet.not_subscribed) == (1, 0, 1)

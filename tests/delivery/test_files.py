@@ -41,6 +41,16 @@ def test_capture_writes_one_eml_per_message_viewable_later(tmp_path: Path) -> No
     assert not list((tmp_path / "capture").glob(".*"))  # no temporary files left behind
 
 
+def test_capture_names_a_signup_confirmation_without_a_leading_dash(tmp_path: Path) -> None:
+    """A hosted form's confirmation is no outbox row: message_id -N (pending signup N)."""
+    confirmation, campaign_mail = render(-1, "new@example.test"), render(1, "u1@example.test")
+    results = send(CaptureTransport(tmp_path), confirmation, campaign_mail)
+    assert [r.reply for r in results] == ["250 captured as signup-1.eml", "250 captured as 1.eml"]
+    assert sorted(p.name for p in (tmp_path / "capture").iterdir()) == ["1.eml", "signup-1.eml"]
+    assert (tmp_path / "capture" / "signup-1.eml").read_bytes() == confirmation.data
+    assert [p.name for p in captured(tmp_path)] == ["1.eml"]  # outbox messages only
+
+
 def test_capture_rewrite_replaces_the_file_whole(tmp_path: Path) -> None:
     first, second = render(5, "a@example.test"), render(5, "b@example.test")
     send(CaptureTransport(tmp_path), first, second)

@@ -7,13 +7,16 @@ import contextlib
 import logging
 
 import typer
+from rich.markup import escape
 
 from consentmail.cli.audit_cmd import audit_command
 from consentmail.cli.campaigns_cmd import campaigns_app
-from consentmail.cli.common import console, ready_settings, session
+from consentmail.cli.common import console, fail, ready_settings, redacted_url, session
 from consentmail.cli.consent_cmd import consent_app, notices_app, policy_app
 from consentmail.cli.contacts_cmd import contacts_app
 from consentmail.cli.privacy_cmd import retention_app
+from consentmail.config import Settings
+from consentmail.consent.notices import seed_if_no_notices
 
 app = typer.Typer(no_args_is_help=True, help="consentmail: consent-aware email campaigns.")
 app.add_typer(campaigns_app, name="campaigns")
@@ -31,30 +34,38 @@ def init(
 ) -> None:
     """Create or upgrade the database schema (idempotent)."""
     s = ready_settings()
-    console.print(f"database ready: {_redacted(s.database_url)}")
+    console.print(f"database ready: {redacted_url(s.database_url)}", highlight=False)
+    with session(s) as sess:
+        # The hosted form stays off until notices exist; the pages would show these defaults.
+        seeded = seed_if_no_notices(sess)
+    if seeded:
+        console.print(f"default notices stored ({seeded}): review them with "
+                      "`consentmail notices list`", highlight=False)
     if demo:
-        from consentmail.demo import load_demo
-
-        with session(s) as sess:
-            cid = load_demo(sess, s)
-        if cid is None:
-            console.print("workspace not empty: demo not loaded")
-        else:
-            console.print(
-                f"demo loaded: 40 contacts, campaign {cid} (send it with "
-                f"`.venv/bin/consentmail campaigns send {cid}`: the server's worker delivers it)"
-            )
+        _load_demo(s)
     console.print(
         f"admin: {s.public_url}/admin (user admin, password in "
         f"{s.data_dir / 'api_token'} or CONSENTMAIL_API_TOKEN)"
     )
 
 
-def _redacted(url: str) -> str:
-    """Database URLs may carry a password: never print it."""
-    from sqlalchemy.engine import make_url
+def _load_demo(s: Settings) -> None:
+    from consentmail.demo import DemoError, load_demo
 
-    return make_url(url).render_as_string(hide_password=True)
+    try:
+        with session(s) as sess:
+            loaded = load_demo(sess, s)
+    except DemoError as exc:
+        fail(escape(str(exc)))
+    if loaded is None:
+        console.print("workspace not empty: demo not loaded")
+        return
+    cid = loaded.campaign_id
+    console.print(
+        f"demo loaded: {loaded.contacts} contacts, campaign {cid} (send it with "
+        f"`.venv/bin/consentmail campaigns send {cid}`: the server's worker delivers it)",
+        highlight=False,
+    )
 
 
 @app.command("serve")

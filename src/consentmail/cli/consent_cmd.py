@@ -24,7 +24,14 @@ from consentmail.campaigns.permission_mail import (
     send_legacy_notice,
 )
 from consentmail.cli.campaigns_cmd import deliver_with_progress, progress_counts
-from consentmail.cli.common import console, fail, print_json, ready_settings, session
+from consentmail.cli.common import (
+    console,
+    fail,
+    human_time,
+    print_json,
+    ready_settings,
+    session,
+)
 from consentmail.config import Settings
 from consentmail.consent.expiry import ExpiryError, expire_due, expiry_days, set_expiry_days
 from consentmail.consent.explain import ExplainError, explain
@@ -350,7 +357,7 @@ def _permission_mail(
         fail(escape(str(exc)))
     data = summary.as_dict()
     if not as_json:
-        _print_summary(summary)
+        _print_summary(summary, wait)
     if wait:
         for campaign_id in summary.campaign_ids:
             deliver_with_progress(s, campaign_id, quiet=as_json)
@@ -359,7 +366,7 @@ def _permission_mail(
         print_json(data)
 
 
-def _print_summary(summary: PermissionMailSummary) -> None:
+def _print_summary(summary: PermissionMailSummary, wait: bool) -> None:
     what = ("legacy tracking notice" if summary.kind == "legacy-notice"
             else f"{summary.purpose} permission request")
     verb = "would queue" if summary.dry_run else "queued"
@@ -374,8 +381,11 @@ def _print_summary(summary: PermissionMailSummary) -> None:
         console.print(table)
     if summary.campaign_ids and not summary.dry_run:
         ids = ", ".join(str(i) for i in summary.campaign_ids)
-        console.print(f"campaigns {ids}: delivered by the worker (`consentmail serve` or "
-                      "`consentmail worker`), or now with --wait", highlight=False)
+        if wait:
+            console.print(f"campaigns {ids}: delivering now (--wait)", highlight=False)
+        else:
+            console.print(f"campaigns {ids}: delivered by the worker (`consentmail serve` or "
+                          "`consentmail worker`), or now with --wait", highlight=False)
 
 
 # --- notices ---------------------------------------------------------------------------------
@@ -497,7 +507,17 @@ def _print_decision(title: str, d: dict[str, Any]) -> None:
     console.print(f"  basis: {d['basis']}   rule: {d['rule_id']}")
     console.print(f"  reason: {escape(d['reason'])}")
     src = d["basis_source"]
-    if src is None:
+    ended = d.get("ended_by")  # only for the decision now
+    if src is None and ended is not None and ended["kind"] != "missing":
+        ev = ended["event"]
+        lapsed = ", lapsed: older than the workspace's expiry" if ended["kind"] == "lapsed-grant" \
+            else ""
+        console.print(f"  rests on: ledger event {ev['id']} ({ev['purpose']} {ev['action']} at "
+                      f"{human_time(ev['at'])}, source {escape(ev['source'])}{lapsed})",
+                      highlight=False)
+    elif src is None and ended is not None:
+        console.print(f"  rests on: [red]{escape(ended['detail'])}[/]")
+    elif src is None:
         console.print("  rests on: no personal record (exemption, aggregate or none)")
     elif src["kind"] == "consent-event":
         ev = src["event"]
@@ -506,7 +526,8 @@ def _print_decision(title: str, d: dict[str, Any]) -> None:
         if n["version"]:
             notice = f"notice {n['version']} sha256 {n['sha256'][:12]}…"
         console.print(f"  rests on: ledger event {ev['id']} ({ev['purpose']} {ev['action']} at "
-                      f"{ev['at']}, source {escape(ev['source'])}, {notice})")
+                      f"{human_time(ev['at'])}, source {escape(ev['source'])}, {notice})",
+                      highlight=False)
     elif src["kind"] == "legacy-notice":
         console.print(f"  rests on: collected {src['collected_at']}, informed {src['informed_at']} "
                       "(permission request "

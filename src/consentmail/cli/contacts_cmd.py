@@ -11,7 +11,14 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from consentmail.cli.common import console, fail, print_json, ready_settings, session
+from consentmail.cli.common import (
+    console,
+    fail,
+    human_time,
+    print_json,
+    ready_settings,
+    session,
+)
 from consentmail.consent.proof import answers, find_contact_by_email
 from consentmail.contacts.columns import ImportFormatError
 from consentmail.contacts.export import EXPORT_HEADER, UnknownList, contact_details, export_rows
@@ -23,6 +30,7 @@ contacts_app = typer.Typer(
     no_args_is_help=True,
 )
 SHOWN_REJECTIONS = 50  # the rest is in --json
+SHOWN_EVENTS = 10  # `contacts show`: the latest ledger events (--json has 20, `consent proof` all)
 
 
 @contacts_app.command("import")
@@ -68,23 +76,38 @@ def import_(
     if as_json:
         print_json(summary.as_dict())
     else:
-        _print_summary(summary, dry_run)
+        _print_summary(summary, dry_run, list_name)
 
 
-def _print_summary(summary: ImportSummary, dry_run: bool) -> None:
+def _print_summary(summary: ImportSummary, dry_run: bool, list_name: str) -> None:
     table = Table(title="Import (dry run: nothing written)" if dry_run else "Import")
     table.add_column("result")
-    table.add_column("contacts", justify="right")
+    table.add_column("count", justify="right")
+    # The summary counts a duplicate row as updated or unchanged; here it is a line of its own,
+    # so each row shows once (on a first import, "unchanged" would be only duplicates).
+    repeated_unchanged = summary.duplicates - summary.duplicates_updated
     for label, value in (
         ("created", summary.created),
-        ("updated", summary.updated),
-        ("unchanged", summary.unchanged),
+        ("updated", summary.updated - summary.duplicates_updated),
+        ("unchanged", summary.unchanged - repeated_unchanged),
+        ("duplicate rows (same address earlier in this file)", summary.duplicates),
         ("kept (unsubscribed or withdrawn)", summary.kept),
         ("kept expired (yes undated or too old to renew)", summary.expired_kept),
         ("rejected", len(summary.rejected)),
     ):
         table.add_row(label, str(value))
     console.print(table)
+    if summary.duplicates_updated:
+        console.print(f"duplicate rows that changed their contact: {summary.duplicates_updated}"
+                      " (rows apply in file order, the last one wins)",
+                      highlight=False, soft_wrap=True)
+    are = "would not be" if dry_run else "are not"
+    console.print(
+        Text(f"not subscribed to {list_name.strip()}: {summary.not_subscribed} contacts of this "
+             f"file {are} (newsletter no, unsubscribed or no newsletter column), so the list's "
+             "campaigns do not go to them"),
+        soft_wrap=True,
+    )
     if summary.ignored_columns:
         shown = ", ".join(summary.ignored_columns)
         console.print(f"Ignored columns (not read): {shown}", highlight=False, markup=False)
@@ -187,11 +210,23 @@ def show(
         if state is None:
             consent.add_row(purpose, "no answer", "", "")
         else:
-            consent.add_row(purpose, words[purpose], str(state["at"]), state["source"])
+            consent.add_row(purpose, words[purpose], human_time(state["at"]),
+                            Text(state["source"]))
     console.print(consent)
     lists = Table(title="Lists")
     for column in ("list", "status", "since", "source"):
         lists.add_column(column)
     for entry in details["lists"]:
-        lists.add_row(entry["list"], entry["status"], str(entry["changed_at"]), entry["source"])
+        lists.add_row(Text(entry["list"]), entry["status"], human_time(entry["changed_at"]),
+                      Text(entry["source"]))
     console.print(lists)
+    recent = details["events"][-SHOWN_EVENTS:]
+    events = Table(title=f"Ledger events (latest {len(recent)})")
+    for column in ("id", "time", "purpose", "action", "source"):
+        events.add_column(column, overflow="fold")
+    for ev in recent:
+        events.add_row(str(ev["id"]), human_time(ev["at"]), ev["purpose"], ev["action"],
+                       Text(f"{ev['source']} ({ev['method']})"))
+    console.print(events)
+    console.print(Text(f"every event with its evidence: consentmail consent proof "
+                       f"{details['email']}"), soft_wrap=True)

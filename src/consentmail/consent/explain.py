@@ -2,10 +2,11 @@
 
 Reads the facts (campaign, contact, consent snapshot, workspace overrides and expiry), asks
 `policy.decide()` exactly as queueing and building do, and names the ledger event (or legacy
-notice) the basis rests on. The decision stored with the message, if one exists, is shown beside
-it: they differ when consent changed after the message was built. For a draft, the aggregate
-cohort is the one queueing would compute now (campaigns.queue.cohort_if_queued), so what explain
-says is what the send would do.
+notice) the basis rests on; a decision left without a basis because the person said no (a
+withdrawal, an objection) or a grant lapsed names that ledger event instead ("ended_by"). The
+decision stored with the message, if one exists, is shown beside it: they differ when consent
+changed after the message was built. For a draft, the aggregate cohort is the one queueing would
+compute now (campaigns.queue.cohort_if_queued), so what explain says is what the send would do.
 """
 
 from __future__ import annotations
@@ -34,9 +35,11 @@ from consentmail.db.models import (
 )
 from consentmail.policy import Decision, decide, profile_for_country
 from consentmail.policy.profiles import Profile
+from consentmail.policy.types import ConsentSnapshot, Expiry
 
 CONSENT_PREFIX = "consent:"
 LEGACY_BASIS = "legacy:non-objector"
+EXEMPTION_PREFIX = "exemption:"
 UNSUBSCRIBED_RULE = "ALL-R23-unsubscribed"
 # decide() sees one fact, "not on the list's audience"; explain says which one it is.
 NOT_ON_LIST = ("ALL-R23-not-on-list", "Not sent: you are not on this list.")
@@ -90,6 +93,39 @@ def _basis_source(session: Session, contact: Contact, basis: str) -> dict[str, A
             "request_id": notice.id if notice else None,
         }
     return None  # exemptions, anonymous aggregate and none rest on no personal record
+
+
+def _relevant_purpose(d: Decision, measure: str) -> str | None:
+    """The purpose whose answer made a decision without a personal basis, if one did: the
+    newsletter for a message not sent, tracking for a measurement the campaign asked for."""
+    if not d.send:
+        return "newsletter"
+    if d.basis.startswith((CONSENT_PREFIX, EXEMPTION_PREFIX)) or d.basis == LEGACY_BASIS:
+        return None  # it rests on a record or an exemption, whatever tracking's answer
+    if measure == "individual" or "-R13-refused" in d.rule_id:
+        return "tracking"
+    return None
+
+
+def _ended_by(
+    session: Session, snap: ConsentSnapshot, purpose: str | None, expiry: Expiry, now: datetime
+) -> dict[str, Any] | None:
+    """The ledger event that ended the purpose's basis: its latest event when that is a
+    withdrawal, objection or expiry, or a grant older than the workspace's expiry limit
+    (lapsed before `consent expire` wrote its event). None: no answer, or still granted."""
+    if purpose is None:
+        return None
+    state = getattr(snap, purpose)
+    if state.event_id is None:
+        return None  # never answered: silence is no, and no record says so
+    lapsed = state.granted and not getattr(expiry.apply(snap, now), purpose).granted
+    if state.granted and not lapsed:
+        return None
+    ev = session.get(ConsentEvent, state.event_id)
+    if ev is None:
+        return {"kind": "missing", "detail": f"ledger event {state.event_id} not found"}
+    return {"kind": "lapsed-grant" if lapsed else "refusal-event", "purpose": purpose,
+            "event": event_dict(session, ev)}
 
 
 def _off_the_audience(
@@ -152,6 +188,7 @@ def explain(
         "deliverability_only": d.deliverability_only,
         "aggregate_allowed": d.aggregate_allowed,
         "basis_source": _basis_source(session, contact, d.basis),
+        "ended_by": _ended_by(session, snap, _relevant_purpose(d, campaign.measure), expiry, now),
     }
     msg = session.scalar(
         select(Message).where(Message.campaign_id == campaign.id, Message.contact_id == contact.id)

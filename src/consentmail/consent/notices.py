@@ -214,6 +214,14 @@ def seed_default_notices(session: Session) -> int:
     return (session.scalar(select(func.count()).select_from(Notice)) or 0) - before
 
 
+def seed_if_no_notices(session: Session) -> int:
+    """seed_default_notices on a workspace with no notice at all (a fresh `consentmail init`);
+    one that stored any notice chose its words, and gets none added. Returns how many."""
+    if session.scalar(select(func.count()).select_from(Notice)):
+        return 0
+    return seed_default_notices(session)
+
+
 def _insert_if_none(session: Session, purpose: str, language: str, text: str) -> None:
     """The default row of a purpose and language, unless it has a notice already.
 

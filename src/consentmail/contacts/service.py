@@ -38,6 +38,7 @@ from consentmail.consent.ip_capture import ip_capture_enabled
 from consentmail.contacts.address import AddressError, normalise_address
 from consentmail.contacts.columns import ImportFormatError
 from consentmail.contacts.csv_read import PURPOSE_COLUMNS, ContactReader, ContactRow, Rejection
+from consentmail.contacts.file_tally import FileTally
 from consentmail.contacts.lists import existing_list, get_or_create_list
 from consentmail.contacts.plan import FIELDS, Known, PlannedEvent, Policy, apply_row
 from consentmail.db.models import (
@@ -59,9 +60,17 @@ _NEW_SUB = ("contact_id", "list_id", "status", "changed_at", "source")
 
 @dataclass
 class ImportSummary:
+    # Every valid row is exactly one of created, updated, unchanged (duplicate rows included).
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # Rows whose address came earlier in this file (applied in file order, so a later row's
+    # values win), and of those the ones that changed the contact (counted in `updated`).
+    duplicates: int = 0
+    duplicates_updated: int = 0
+    # Contacts of the file not subscribed to the list once it is applied (newsletter "no",
+    # unsubscribed, or no newsletter column): a campaign to the list does not reach them.
+    not_subscribed: int = 0
     kept: int = 0  # contacts whose unsubscribe or withdrawal was kept despite a yes (I3)
     # contacts whose expired consent a yes did not renew (undated, or not newer than the lapsed
     # grant, or itself past the expiry limit)
@@ -81,6 +90,9 @@ class ImportSummary:
             "kept": self.kept,
             "expired_kept": self.expired_kept,
             "ip_dropped": self.ip_dropped,
+            "duplicates": self.duplicates,
+            "duplicates_updated": self.duplicates_updated,
+            "not_subscribed": self.not_subscribed,
             "rejected": [
                 {"file": r.file, "line": r.line, "field": r.field, "value": r.value,
                  "reason": r.reason}
@@ -145,6 +157,7 @@ def import_csv(
     }
     summary = ImportSummary()
     counted: set[tuple[str, str]] = set()  # (address, outcome) counted once per batch
+    tally = FileTally()
     existing_list(session, list_name)  # a bad name or a slug taken: say so before reading
     list_id: int | None = None
     with ContactReader(path, day_first=day_first, now=now) as reader, _young_gc():
@@ -162,7 +175,7 @@ def import_csv(
             batch.append(item)
             if len(batch) >= BATCH:
                 list_id = list_id or get_or_create_list(session, list_name).id
-                _import_batch(session, batch, list_id, policy, summary, counted)
+                _import_batch(session, batch, list_id, policy, summary, counted, tally)
                 batch.clear()
                 if not dry_run:
                     session.commit()
@@ -170,12 +183,13 @@ def import_csv(
                 gc.collect(0)
         if batch:
             list_id = list_id or get_or_create_list(session, list_name).id
-            _import_batch(session, batch, list_id, policy, summary, counted)
+            _import_batch(session, batch, list_id, policy, summary, counted, tally)
         elif list_id is None and not summary.rejected:
             raise ImportFormatError(
                 f"{path}: no data rows after the header line; nothing imported "
                 f"(list {list_name.strip()!r} not created)"
             )
+    summary.not_subscribed = tally.not_subscribed()
     if dry_run:
         session.rollback()
     else:
@@ -207,19 +221,31 @@ def _import_batch(
     policy: Policy,
     summary: ImportSummary,
     counted: set[tuple[str, str]],
+    tally: FileTally,
 ) -> None:
     if not rows:
         return
     known = _load(session, {row.email for row in rows}, list_id)
     planned: list[PlannedEvent] = []
+    in_batch: set[str] = set()  # addresses of this batch's earlier rows
+    duplicates = duplicates_updated = 0
     for row in rows:
+        email = row.email
+        duplicate = email in in_batch
+        if not duplicate:
+            in_batch.add(email)
+            contact = known.get(email)  # None: new to the database, so new to the file too
+            if contact is not None and contact.contact_id is not None:
+                duplicate = tally.seen_before(contact.contact_id)
         outcome = apply_row(known, row, policy, planned)
         if outcome.kind == "created":
             summary.created += 1
         elif outcome.kind == "updated":
             summary.updated += 1
+            duplicates_updated += duplicate
         else:
             summary.unchanged += 1
+        duplicates += duplicate
         if outcome.kept and (row.email, "kept") not in counted:
             counted.add((row.email, "kept"))
             summary.kept += 1
@@ -228,6 +254,9 @@ def _import_batch(
             summary.expired_kept += 1
     _write(session, known, list_id, planned, policy)
     summary.events += len(planned)
+    summary.duplicates += duplicates
+    summary.duplicates_updated += duplicates_updated
+    tally.record(known.values())
 
 
 def _load(session: Session, emails: set[str], list_id: int) -> dict[str, Known]:

@@ -1,7 +1,12 @@
-"""A small demo workspace for `consentmail init --demo`: 40 synthetic contacts, one campaign."""
+"""A small demo workspace for `consentmail init --demo`: 40 synthetic contacts, one campaign.
+
+Every consent_date in contacts.csv is months in the past (the latest is 2026-05-23): an import
+rejects a date in the future, and the demo must load whole whatever day it is run.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -15,13 +20,33 @@ from consentmail.db.models import Campaign, Contact
 HERE = Path(__file__).resolve().parent
 CONTACTS = HERE / "contacts.csv"  # made by shared/tools/gen_contacts.py 40 --seed 7 --clean
 TEMPLATE = HERE / "newsletter.html"
+DEMO_LIST = "Demo newsletter"
 
 
-def load_demo(session: Session, settings: Settings) -> int | None:
-    """Loads the demo when the workspace is empty; returns the demo campaign id, else None."""
+class DemoError(RuntimeError):
+    """The shipped demo data did not import whole: a bug in the data, never the user's."""
+
+
+@dataclass(frozen=True)
+class DemoLoaded:
+    contacts: int  # contacts the import created
+    campaign_id: int
+
+
+def load_demo(session: Session, settings: Settings) -> DemoLoaded | None:
+    """Loads the demo when the workspace is empty (None when it is not).
+
+    Raises DemoError, before anything is committed, if the import rejects any row."""
     if session.scalar(select(func.count()).select_from(Contact)):
         return None
-    import_csv(session, CONTACTS, "Demo newsletter")
+    # A dry run first: import_csv commits batch by batch, and a half-loaded demo would make
+    # the workspace "not empty" for the next try.
+    check = import_csv(session, CONTACTS, DEMO_LIST, dry_run=True)
+    if check.rejected:
+        reasons = "; ".join(f"line {r.line} {r.field}: {r.reason}" for r in check.rejected)
+        raise DemoError(f"the demo data ({CONTACTS}) has {len(check.rejected)} rejected rows: "
+                        f"{reasons}")
+    summary = import_csv(session, CONTACTS, DEMO_LIST)
     campaign = create_campaign(
         session,
         CampaignSpec(
@@ -31,11 +56,11 @@ def load_demo(session: Session, settings: Settings) -> int | None:
             from_name="Demo Shop",
             html=TEMPLATE.read_text(encoding="utf-8"),
             template_name=TEMPLATE.name,
-            list_name="Demo newsletter",
+            list_name=DEMO_LIST,
         ),
     )
     session.flush()
-    return campaign.id
+    return DemoLoaded(contacts=summary.created, campaign_id=campaign.id)
 
 
 def demo_campaign_id(session: Session) -> int | None:
