@@ -57,8 +57,9 @@ def _size(limit: int) -> str:
     return f"{limit // MIB} MiB" if limit % MIB == 0 else f"{limit // KIB} KiB"
 
 
-async def _too_large(send: Send, path: str, limit: int) -> None:
-    message = f"request body too large: at most {_size(limit)} ({limit} bytes) for {path}"
+async def refuse(send: Send, path: str, status: int, message: str) -> None:
+    """Answer `status` with `message`: JSON under /api, plain text on the pages. The connection
+    closes: the rest of the body is never read."""
     if path.startswith("/api/"):
         body, kind = json.dumps({"detail": message}).encode(), b"application/json"
     else:
@@ -66,15 +67,63 @@ async def _too_large(send: Send, path: str, limit: int) -> None:
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", kind),
                 (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),  # the rest of the body is never read
+                (b"connection", b"close"),
             ],
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+# What a body check says of the next chunk: None to pass it on, or (status, message) to refuse.
+BodyCheck = Callable[[bytes], tuple[int, str] | None]
+
+
+async def watch_body(
+    app: ASGIApp, scope: Scope, receive: Receive, send: Send, check: BodyCheck
+) -> None:
+    """Run `app`, showing each body chunk to `check` before the app reads it. On the first
+    refusal the answer goes out (unless the app already began its own) and the app sees the
+    client disconnect, so it never reads the rest."""
+    path = scope["path"]
+    started = False  # the app began its answer: too late to refuse
+    refused = False  # the refusal went out: the app sees a disconnect, its answer is dropped
+
+    async def checked_receive() -> Message:
+        nonlocal refused
+        if refused:
+            return {"type": "http.disconnect"}
+        message = await receive()
+        if message["type"] == "http.request" and (
+            verdict := check(message.get("body", b""))
+        ) is not None:
+            if not started:
+                refused = True
+                await refuse(send, path, *verdict)
+            return {"type": "http.disconnect"}
+        return message
+
+    async def guarded_send(message: Message) -> None:
+        nonlocal started
+        if refused:
+            return
+        if message["type"] == "http.response.start":
+            started = True
+        await send(message)
+
+    try:
+        await app(scope, checked_receive, guarded_send)
+    except Exception:
+        if not refused:
+            raise
+        # The app failed on the body it never got (ClientDisconnect): the refusal is the answer.
+
+
+def _too_large(path: str, limit: int) -> tuple[int, str]:
+    return 413, f"request body too large: at most {_size(limit)} ({limit} bytes) for {path}"
 
 
 class BodyLimit:
@@ -91,37 +140,13 @@ class BodyLimit:
         limit = body_limit(path)
         declared = _declared_length(scope)
         if declared is not None and declared > limit:
-            await _too_large(send, path, limit)
+            await refuse(send, path, *_too_large(path, limit))
             return
         received = 0
-        started = False  # the app began its answer: too late for a 413
-        refused = False  # the 413 went out: the app sees a disconnect, its answer is dropped
 
-        async def counted_receive() -> Message:
-            nonlocal received, refused
-            if refused:
-                return {"type": "http.disconnect"}
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    if not started:
-                        refused = True
-                        await _too_large(send, path, limit)
-                    return {"type": "http.disconnect"}
-            return message
+        def count(chunk: bytes) -> tuple[int, str] | None:
+            nonlocal received
+            received += len(chunk)
+            return _too_large(path, limit) if received > limit else None
 
-        async def guarded_send(message: Message) -> None:
-            nonlocal started
-            if refused:
-                return
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, counted_receive, guarded_send)
-        except Exception:
-            if not refused:
-                raise
-            # The app failed on the body it never got (ClientDisconnect): the 413 is the answer.
+        await watch_body(self.app, scope, receive, send, count)

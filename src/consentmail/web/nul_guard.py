@@ -10,10 +10,9 @@ not text fields and pass untouched.
 
 from __future__ import annotations
 
-import json
 import re
 
-from consentmail.web.limits import ASGIApp, Message, Receive, Scope, Send
+from consentmail.web.limits import ASGIApp, Receive, Scope, Send, refuse, watch_body
 
 _ESCAPED_NUL = re.compile(rb"%00|\\u0000|\x00", re.IGNORECASE)
 _TAIL = 5  # len(b"\\u0000") - 1: a NUL escape split across two chunks is still found
@@ -27,24 +26,8 @@ def _content_type(scope: Scope) -> bytes:
     return b""
 
 
-async def _refuse(send: Send, status: int, path: str, what: str) -> None:
-    message = f"{what} contains a NUL character (U+0000), which no field here accepts"
-    if path.startswith("/api/"):
-        body, kind = json.dumps({"detail": message}).encode(), b"application/json"
-    else:
-        body, kind = message.encode() + b"\n", b"text/plain; charset=utf-8"
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", kind),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+def _refused(what: str, status: int) -> tuple[int, str]:
+    return status, f"{what} contains a NUL character (U+0000), which no field here accepts"
 
 
 class NulGuard:
@@ -59,43 +42,20 @@ class NulGuard:
             return
         path = scope["path"]
         if "\x00" in path:
-            await _refuse(send, 404, path, "the path")
+            await refuse(send, path, *_refused("the path", 404))
             return
         if _ESCAPED_NUL.search(scope.get("query_string", b"")):
-            await _refuse(send, 400, path, "the query string")
+            await refuse(send, path, *_refused("the query string", 400))
             return
         if _content_type(scope) not in _CHECKED_BODIES:
             await self.app(scope, receive, send)
             return
         tail = b""
-        started = refused = False
 
-        async def checked_receive() -> Message:
-            nonlocal tail, refused
-            if refused:
-                return {"type": "http.disconnect"}
-            message = await receive()
-            if message["type"] == "http.request":
-                chunk = tail + message.get("body", b"")
-                if _ESCAPED_NUL.search(chunk):
-                    if not started:
-                        refused = True
-                        await _refuse(send, 422, path, "the request body")
-                    return {"type": "http.disconnect"}
-                tail = chunk[-_TAIL:]
-            return message
+        def check(chunk: bytes) -> tuple[int, str] | None:
+            nonlocal tail
+            seen = tail + chunk
+            tail = seen[-_TAIL:]
+            return _refused("the request body", 422) if _ESCAPED_NUL.search(seen) else None
 
-        async def guarded_send(message: Message) -> None:
-            nonlocal started
-            if refused:
-                return
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, checked_receive, guarded_send)
-        except Exception:
-            if not refused:
-                raise
-            # The app failed on the body it never got (ClientDisconnect): the 422 is the answer.
+        await watch_body(self.app, scope, receive, send, check)
