@@ -6,13 +6,16 @@ import json
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from consentmail.cli.app import app as cli
+from consentmail.consent.ledger import iso_utc
 from consentmail.consent.notices import add_notice
 from consentmail.consent.proof import UnknownContact, proof_for
 from consentmail.consent.repermission import record_legacy_notice
 from consentmail.db import session_scope
+from consentmail.db.models import Notice
 from tests.consent.conftest import T0, add_contact, add_list, grant, tamper
 from tests.consent.notice_tamper import tamper_notices
 
@@ -41,6 +44,11 @@ def test_proof_lists_events_with_notice_text_and_state(db_url: str) -> None:
     assert tracking["notice"]["text"] == NOTICE and tracking["notice"]["language"] == "de"
     assert tracking["notice"]["found"] and tracking["hash_ok"]
     assert tracking["notice"]["text_ok"] is True
+    # Granted on 2026-11-01 (T0) to words stored today: the proof gives both dates.
+    with session_scope(db_url) as s:
+        stored = s.scalar(select(Notice.created_at).where(Notice.version == "2027-01-01"))
+    assert tracking["notice"]["stored_at"] == iso_utc(stored)
+    assert events[ids["newsletter"]]["notice"]["stored_at"] is None
     assert (tracking["source"], tracking["method"]) == ("test", "api")
     assert tracking["at"].startswith("2026-11-01T12:00:00")
     assert events[ids["newsletter"]]["notice"]["found"] is False  # no notice stored: said so

@@ -175,7 +175,7 @@ def _print_proof(proof: dict[str, Any]) -> None:
     for col in ("id", "time", "purpose", "action", "source / method", "notice", "evidence",
                 "ip", "hash"):
         events.add_column(col, overflow="fold")
-    texts: dict[tuple[str, str, str], tuple[str | None, bool | None]] = {}
+    texts: dict[tuple[str, str, str], tuple[str | None, bool | None, str | None]] = {}
     for ev in proof["events"]:
         n = ev["notice"]
         notice = "-"
@@ -185,7 +185,9 @@ def _print_proof(proof: dict[str, Any]) -> None:
                 notice += "\n[red]text not stored[/]"
             elif not n["text_ok"]:
                 notice += "\n[red]text edited: not these words[/]"
-            texts[(ev["purpose"], n["version"], n["sha256"])] = (n["text"], n["text_ok"])
+            texts[(ev["purpose"], n["version"], n["sha256"])] = (
+                n["text"], n["text_ok"], n["stored_at"]
+            )
         events.add_row(
             str(ev["id"]), ev["at"], ev["purpose"], ev["action"],
             f"{escape(ev['source'])}\n{ev['method']}", notice,
@@ -194,8 +196,9 @@ def _print_proof(proof: dict[str, Any]) -> None:
             ev["hash"][:12] + "…" + ("" if ev["hash_ok"] else "\n[red]hash mismatch[/]"),
         )
     console.print(events)
-    for (purpose, version, sha), (text, text_ok) in texts.items():
-        console.print(f"\n[bold]Notice {purpose} {version}[/] (sha256 {sha})")
+    for (purpose, version, sha), (text, text_ok, stored_at) in texts.items():
+        stored = f", stored here {stored_at}" if stored_at else ""
+        console.print(f"\n[bold]Notice {purpose} {version}[/] (sha256 {sha}{stored})")
         if text is None:
             console.print("[red]the text of this version is not stored[/]")
             continue

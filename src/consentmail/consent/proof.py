@@ -63,6 +63,9 @@ def event_dict(session: Session, ev: ConsentEvent) -> dict[str, Any]:
             "sha256": ev.notice_sha256 or None,
             "language": notice.language if notice else None,
             "text": notice.text if notice else None,
+            # When these words were stored here: a choice dated earlier (an external form's
+            # collected_at) was made on a copy of them kept elsewhere; the proof says so.
+            "stored_at": iso_utc(notice.created_at) if notice else None,
             # A version without its stored text, or with text that is not the words the event
             # hashed (edited in the database), weakens the proof: say which.
             "found": notice is not None,
