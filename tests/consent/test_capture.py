@@ -301,9 +301,13 @@ def test_the_confirmation_footer_offers_cancel_and_review_in_its_language(db_url
     confirm = f"https://news.example/confirm/{submitted.token}"
     cancel = f"{confirm}?cancel=1&lang=it"
     assert f"Non ero io: annulla questa richiesta: {cancel}\n" in text
-    # The person is on no list: "unsubscribe" cancels the request, "preferences" reviews it;
-    # the labels are in the email's language.
-    assert f"Disiscriviti: {cancel}\n" in text and f"Preferenze: {confirm}\n" in text
+    # The person is on no list: the footer's links say they cancel the request and review
+    # the choices, not "unsubscribe" and "preferences"; in the email's language.
+    assert f"Annulla questa richiesta: {cancel}\n" in text
+    assert f"Rivedi le tue scelte: {confirm}\n" in text
+    assert "Disiscriviti" not in text and "Preferenze" not in text
+    html = mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert ">Annulla questa richiesta</a>" in html and ">Rivedi le tue scelte</a>" in html
     assert "/privacy" not in text
 
 

@@ -464,7 +464,7 @@ async def test_the_emails_cancel_link_opens_the_page_on_cancel(
     [link] = set(CONFIRM_LINK.findall(text))
     cancel = f"{link}?cancel=1&lang=en"
     assert f"It was not me: cancel this request: {cancel}" in text
-    assert f"Unsubscribe: {cancel}" in text and f"Preferences: {link}" in text
+    assert f"Cancel this request: {cancel}" in text and f"Review your choices: {link}" in text
     page = await client.get(cancel)
     assert page.status_code == 200 and "<h1>Cancel this request?</h1>" in page.text
     buttons = re.findall(r'data-cm="(confirm-signup|cancel-signup)"', page.text)

@@ -111,14 +111,15 @@ def confirmation_message(
             click_mode=Mode.NONE,
             pixel_url=None,
             click_base=None,
-            # The person is on no list yet. The footer's "unsubscribe" is the way out that
-            # exists: cancelling the request; "preferences" are the choices awaiting
-            # confirmation. Neither link is tracked (law 8).
+            # The person is on no list yet. The footer's way out is cancelling the request, and
+            # its second link the choices awaiting confirmation (before_subscription labels
+            # them so). Neither link is tracked (law 8).
             unsubscribe_url=cancel,
             preferences_url=url,
             stop_tracking_url=None,
             footer_reason=words.unmeasured,
             language=words.language,
+            before_subscription=True,
         ),
         Envelope(
             from_addr=sender,

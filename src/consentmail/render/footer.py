@@ -27,7 +27,10 @@ _PIXEL_STYLE = "width:1px;height:1px;border:0;margin:0;padding:0;"
 
 
 # The labels per language, as plain text and as HTML text (escaped once).
-_NAMES = ("unsubscribe", "stop_tracking", "tracking_choices", "preferences")
+_NAMES = (
+    "unsubscribe", "stop_tracking", "tracking_choices", "preferences", "cancel_request",
+    "review_request",
+)
 _TEXT_LABELS = {lang: {n: getattr(words, n) for n in _NAMES} for lang, words in WORDS.items()}
 _HTML_LABELS = {
     lang: {n: escape(label) for n, label in labels.items()} for lang, labels in _TEXT_LABELS.items()
@@ -36,6 +39,11 @@ _HTML_LABELS = {
 
 def _controls(tracking: Tracking, labels: dict[str, str]) -> list[tuple[str, str, str]]:
     """(data-cm value, label, URL) of the footer links, in order."""
+    if tracking.before_subscription:  # no list yet: the way out is cancelling the request
+        return [
+            ("unsubscribe", labels["cancel_request"], tracking.unsubscribe_url),
+            ("preferences", labels["review_request"], tracking.preferences_url),
+        ]
     controls = [("unsubscribe", labels["unsubscribe"], tracking.unsubscribe_url)]
     if tracking.stop_tracking_url:
         personal = Mode.PERSONAL in (tracking.open_mode, tracking.click_mode)

@@ -27,6 +27,10 @@ class FooterWords:
     stop_tracking: str  # the message measures the recipient personally
     tracking_choices: str  # it measures nothing personal: the same page, a calmer label
     preferences: str
+    # Mail before any subscription (the double opt-in confirmation): its two links lead to
+    # cancelling the request and to the choices awaiting confirmation.
+    cancel_request: str
+    review_request: str
     not_measured: str
     aggregate: str
     security: str
@@ -45,6 +49,8 @@ WORDS: dict[str, FooterWords] = {
         stop_tracking="Stop tracking (keep receiving)",
         tracking_choices="Your tracking choices",
         preferences="Preferences",
+        cancel_request="Cancel this request",
+        review_request="Review your choices",
         not_measured="This email is not measured: no pixel, no tracked links.",
         aggregate="We count opens and clicks only in total for everyone; nothing identifies you.",
         security="We note whether this security email is opened and its links used, only to "
@@ -66,6 +72,8 @@ WORDS: dict[str, FooterWords] = {
         stop_tracking="Interrompi il tracciamento (continua a ricevere)",
         tracking_choices="Le tue scelte sul tracciamento",
         preferences="Preferenze",
+        cancel_request="Annulla questa richiesta",
+        review_request="Rivedi le tue scelte",
         not_measured="Questa email non viene misurata: nessun pixel, nessun link tracciato.",
         aggregate="Contiamo aperture e clic solo in totale, per tutti insieme; nulla ti "
         "identifica.",
@@ -89,6 +97,8 @@ WORDS: dict[str, FooterWords] = {
         stop_tracking="Arrêter le suivi (continuer à recevoir)",
         tracking_choices="Vos choix de suivi",
         preferences="Préférences",
+        cancel_request="Annuler cette demande",
+        review_request="Revoir vos choix",
         not_measured="Cet e-mail n'est pas mesuré : aucun pixel, aucun lien suivi.",
         aggregate="Nous comptons les ouvertures et les clics uniquement au total, pour tous ; "
         "rien ne vous identifie.",
@@ -113,6 +123,8 @@ WORDS: dict[str, FooterWords] = {
         stop_tracking="Messung beenden (weiterhin erhalten)",
         tracking_choices="Ihre Einstellungen zur Messung",
         preferences="Einstellungen",
+        cancel_request="Diese Anfrage abbrechen",
+        review_request="Ihre Auswahl prüfen",
         not_measured="Diese E-Mail wird nicht gemessen: kein Pixel, keine verfolgten Links.",
         aggregate="Wir zählen Öffnungen und Klicks nur insgesamt, für alle zusammen; nichts davon "
         "identifiziert Sie.",
@@ -137,6 +149,8 @@ WORDS: dict[str, FooterWords] = {
         stop_tracking="Desactivar el seguimiento (seguir recibiendo)",
         tracking_choices="Tus opciones de seguimiento",
         preferences="Preferencias",
+        cancel_request="Cancelar esta solicitud",
+        review_request="Revisar tus opciones",
         not_measured="Este correo no se mide: ni píxel ni enlaces con seguimiento.",
         aggregate="Contamos las aperturas y los clics solo en total, para todos; nada te "
         "identifica.",

@@ -52,6 +52,9 @@ class Tracking:
     footer_reason: str  # in `language`: footer_words.footer_reason
     # The recipient's language for the footer's labels ("de", "de-AT"; unknown: English).
     language: str = "en"
+    # Mail to someone on no list yet (the double opt-in confirmation): the footer's links say
+    # "cancel this request" and "review your choices", not "unsubscribe" and "preferences".
+    before_subscription: bool = False
 
     def __post_init__(self) -> None:
         # Inconsistent values are a caller bug; failing loudly keeps law 1 and law 8 honest.
