@@ -129,10 +129,14 @@ class ContactReader:
 
     def __init__(
         self, path: Path, *, day_first: bool = True, today: date | None = None,
-        now: datetime | None = None,
+        now: datetime | None = None, keep_ip: bool = True,
     ) -> None:
-        """`today` (or `now`, which also bounds consent times) rejects consent in the future."""
+        """`today` (or `now`, which also bounds consent times) rejects consent in the future.
+        `keep_ip` False (the workspace keeps no IP): consent_ip is still checked, then dropped
+        from the row and counted in `ips_dropped`."""
         self.path = Path(path)
+        self.keep_ip = keep_ip
+        self.ips_dropped = 0
         self.day_first = day_first
         self.now = now
         self.today = now.date() if now is not None and today is None else today
@@ -330,6 +334,9 @@ class ContactReader:
         ) or self._checked(self._profiles, profile, _PROFILE)
         (when,) = self._dates.get(date_cell) or self._checked(self._dates, date_cell, _DATE)
         (ip,) = self._ips.get(ip_cell) or self._checked(self._ips, ip_cell, _IP)
+        if ip and not self.keep_ip:  # off: the file's IP goes nowhere, not even evidence
+            self.ips_dropped += 1
+            ip = ""
         return _new_row(
             ContactRow,
             (line, email, first_name, last_name, country, language, newsletter, tracking,

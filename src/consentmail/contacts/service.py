@@ -160,7 +160,8 @@ def import_csv(
     tally = FileTally()
     existing_list(session, list_name)  # a bad name or a slug taken: say so before reading
     list_id: int | None = None
-    with ContactReader(path, day_first=day_first, now=now) as reader, _young_gc():
+    with ContactReader(path, day_first=day_first, now=now, keep_ip=keep_ip) as reader, \
+            _young_gc():
         summary.ignored_columns = reader.ignored_columns
         if not PURPOSE_COLUMNS.values() & reader.columns.keys():
             summary.notes.append(NO_CONSENT_COLUMN)
@@ -169,9 +170,6 @@ def import_csv(
             if isinstance(item, Rejection):
                 summary.rejected.append(item)
                 continue
-            if item.ip and not keep_ip:  # off: the file's IP goes nowhere, not even evidence
-                item = item._replace(ip="")
-                summary.ip_dropped += 1
             batch.append(item)
             if len(batch) >= BATCH:
                 list_id = list_id or get_or_create_list(session, list_name).id
@@ -189,6 +187,7 @@ def import_csv(
                 f"{path}: no data rows after the header line; nothing imported "
                 f"(list {list_name.strip()!r} not created)"
             )
+        summary.ip_dropped = reader.ips_dropped
     summary.not_subscribed = tally.not_subscribed()
     if dry_run:
         session.rollback()
