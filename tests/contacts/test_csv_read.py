@@ -177,6 +177,20 @@ def test_not_utf8_fails_before_any_row() -> None:
         ContactReader(path)
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_utf16_is_named_as_such(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "unicode.csv"
+    text = "email,first_name\na@example.com,Zoë\n"
+    bom = "\ufeff" if encoding == "utf-16-be" else ""  # "utf-16" writes its own BOM
+    path.write_bytes((bom + text).encode(encoding))
+    with pytest.raises(ImportFormatError) as raised:
+        ContactReader(path)
+    assert str(raised.value) == (
+        f"{path}: UTF-16 text (it starts with a UTF-16 byte order mark); export the file "
+        "again as UTF-8 (in Excel: CSV UTF-8)"
+    )
+
+
 def test_empty_file(tmp_path: Path) -> None:
     path = tmp_path / "empty.csv"
     path.write_bytes(b"\xef\xbb\xbf\r\n")

@@ -94,6 +94,12 @@ def _check_utf8(path: Path) -> None:
     decoder = codecs.getincrementaldecoder("utf-8")()
     line, offset = 1, 0
     with path.open("rb") as fh:
+        if fh.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):  # Excel's "Unicode text"
+            raise ImportFormatError(
+                f"{path}: UTF-16 text (it starts with a UTF-16 byte order mark); export the file "
+                "again as UTF-8 (in Excel: CSV UTF-8)"
+            )
+        fh.seek(0)
         while chunk := fh.read(1 << 20):
             try:
                 decoder.decode(chunk)
