@@ -23,6 +23,7 @@ from consentmail.consent.ip_capture import kept_ip
 from consentmail.consent.ledger import NewEvent, record
 from consentmail.consent.legacy_status import LegacyPending
 from consentmail.consent.notices import notice_for_grant
+from consentmail.consent.repermission import REFUSALS  # the answers R10 counts as a no
 from consentmail.consent.state import snapshot
 from consentmail.db.models import ConsentEvent, Contact, ContactList, Message, Subscription, utcnow
 from consentmail.policy.types import ConsentSnapshot, Purpose, PurposeState
@@ -50,9 +51,6 @@ def _source(r: Recipient, action: str) -> str:
     if r.message.campaign_id is None:
         return f"message:{r.message.id}/{action}"
     return campaign_source(r.message.campaign_id, action)
-
-
-REFUSALS = ("withdraw", "object")  # as consent.repermission counts them (R10)
 
 
 def _refused(session: Session, state: PurposeState) -> bool:

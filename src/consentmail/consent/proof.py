@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from consentmail.consent.ledger import event_hash, iso_utc  # iso_utc: explain.py takes it here
 from consentmail.consent.notices import find_notice, sha256_of
+from consentmail.consent.repermission import REFUSALS
 from consentmail.contacts.address import AddressError, normalise_address
 from consentmail.db.models import (
     ConsentEvent,
@@ -89,7 +90,7 @@ def answer_word(granted: bool, objected: bool, action: str | None, at: datetime 
         return "objected"
     if action == "expire" and at is not None:
         return f"expired on {at.date().isoformat()}"
-    if action in ("withdraw", "object"):
+    if action in REFUSALS:
         return "refused"
     return "no answer" if action is None else "not granted"
 
